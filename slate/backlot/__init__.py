@@ -1,0 +1,1 @@
+"""The partner portal: its contract, the resilient client, and the local emulator."""

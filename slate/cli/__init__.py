@@ -1,0 +1,27 @@
+"""The ``slate`` command line.
+
+Each group of commands lives in its own module and is added here, in one list, so that
+``slate --help`` shows everything and a command's code stays next to what it drives.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from slate.cli import _db, _status
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="slate",
+    help="Slate: from the portal's assignment to the portal's acceptance.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(_db.app, name="db")
+app.command("status")(_status.status)
+
+
+def main() -> None:
+    """Entry point of the ``slate`` console script."""
+    app()

@@ -1,0 +1,89 @@
+"""Structured logging for Slate.
+
+structlog renders each event; the line then goes through the standard ``logging`` logger named
+``slate`` so that whatever handlers the host attaches receive it. Inside a Prefect run the host is
+Prefect: with ``PREFECT_LOGGING_EXTRA_LOGGERS=slate`` (set by the flows' entry points) Prefect
+attaches its API handler to that logger, so the same lines appear in the run's logs in the UI
+without ``slate/`` knowing anything about Prefect.
+
+Context such as the request id is bound with :func:`bind` (contextvars), so every line logged
+while handling a request carries it. Values under keys that look secret are never printed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+
+__all__ = ["bind", "bound", "configure_logging", "get_logger", "redact_secrets"]
+
+_SECRET_MARKERS = ("secret", "password", "token", "authorization", "api_key", "signature")
+_REDACTED = "***"
+_configured = False
+
+
+def redact_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A structlog processor that hides the value of any key that names a secret."""
+    for key in list(event):
+        if any(marker in key.lower() for marker in _SECRET_MARKERS):
+            event[key] = _REDACTED
+    return event
+
+
+def configure_logging(level: str = "INFO", fmt: str = "") -> None:
+    """Configure structlog and the ``slate`` stdlib logger once per process.
+
+    ``fmt`` is ``console`` or ``json``; empty picks ``console`` when stderr is a terminal.
+    """
+    global _configured
+    use_json = fmt == "json" or (not fmt and not sys.stderr.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact_secrets,
+            renderer,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        cache_logger_on_first_use=False,
+    )
+    root = logging.getLogger("slate")
+    root.setLevel(level.upper())
+    if not any(getattr(h, "_slate", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._slate = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    _configured = True
+
+
+def get_logger(name: str = "slate") -> Any:
+    """A structlog logger writing through the stdlib logger ``name`` (under ``slate``)."""
+    if not _configured:
+        from slate.settings import get_settings
+
+        settings = get_settings()
+        configure_logging(settings.log_level, settings.log_format)
+    return structlog.get_logger(name)
+
+
+def bind(**values: Any) -> None:
+    """Bind values (``request_id=…``, ``asset_id=…``) to every later line in this context."""
+    structlog.contextvars.bind_contextvars(**values)
+
+
+@contextmanager
+def bound(**values: Any) -> Iterator[None]:
+    """Bind values for the duration of a ``with`` block only."""
+    with structlog.contextvars.bound_contextvars(**values):
+        yield

@@ -1,0 +1,39 @@
+"""The domain model: enumerations and records. Validators may import this package, nothing else of Slate."""
+
+from slate.models._enums import (
+    AssetCategory,
+    AssetColor,
+    DeliveryOutcome,
+    MaterialStatus,
+    PortalStatus,
+    RejectionOrigin,
+    ServiceType,
+    SourceType,
+)
+from slate.models._records import (
+    Asset,
+    AssetVersion,
+    AuditEvent,
+    Delivery,
+    Rejection,
+    Service,
+    SourceRequest,
+)
+
+__all__ = [
+    "Asset",
+    "AssetCategory",
+    "AssetColor",
+    "AssetVersion",
+    "AuditEvent",
+    "Delivery",
+    "DeliveryOutcome",
+    "MaterialStatus",
+    "PortalStatus",
+    "Rejection",
+    "RejectionOrigin",
+    "Service",
+    "ServiceType",
+    "SourceRequest",
+    "SourceType",
+]

@@ -1,0 +1,14 @@
+"""QC validators and their registry.
+
+``REGISTRY`` maps an asset kind (the ``--type`` of ``slate qc``: ``subtitle``, ``sdh``, ``forced``,
+``template``, ``printmaster``, ``me``, …) to the validators that run for it, in order. It is a
+literal dict on purpose: it can be read in one screen and a test checks it against the modules.
+"""
+
+from __future__ import annotations
+
+from validators.base import Finding, Location, QCContext, Report, Severity, ValidatorFn
+
+__all__ = ["REGISTRY", "Finding", "Location", "QCContext", "Report", "Severity", "ValidatorFn"]
+
+REGISTRY: dict[str, list[ValidatorFn]] = {}
