@@ -45,12 +45,56 @@ class Settings(BaseSettings):
     #: Who Slate says is acting when no person is named (the audit log's ``actor``).
     actor: str = "slate"
 
+    # --- partner portal: client and emulator (issue 3) ---
+    #: Base URL of the portal's API (the emulator by default).
+    portal_base_url: str = "http://127.0.0.1:8765"
+    #: OAuth2 token endpoint; empty means ``{portal_base_url}/as/token.oauth2``.
+    portal_token_url: str = ""
+    portal_client_id: str = "slate-fp"
+    portal_client_secret: SecretStr = SecretStr("slate-fp-secret")
+    portal_scope: str = "sourcedelivery"
+    #: Seconds: connecting, reading one chunk, writing one chunk, waiting for a pooled connection.
+    portal_connect_timeout: float = 5.0
+    portal_read_timeout: float = 30.0
+    portal_write_timeout: float = 60.0
+    portal_pool_timeout: float = 10.0
+    #: Attempts per call (the first one included) on 429, 5xx and connection errors.
+    portal_max_attempts: int = 5
+    portal_backoff_base: float = 0.5
+    portal_backoff_max: float = 30.0
+    #: A ``Retry-After`` longer than this is not waited for: the call fails as unavailable.
+    portal_retry_after_max: float = 120.0
+    #: Refresh the token when it has fewer seconds than this left.
+    portal_token_refresh_margin: float = 60.0
+    portal_page_size: int = 100
+    portal_chunk_size: int = 1024 * 1024
+    #: Times a download is resumed (by Range) after an interruption before giving up.
+    portal_download_resumes: int = 5
+    #: Shared HMAC secret of the portal's webhooks (emulator signs, receiver verifies).
+    webhook_secret: SecretStr = SecretStr("slate-dev-webhook-secret")
+    #: Where the emulator keeps its SQLite file and stored files; empty means under ``home``.
+    portal_emulator_data_dir: Path | None = None
+    #: Where the emulator sends its webhooks; empty sends none (they wait in its outbox).
+    portal_emulator_webhook_url: str = ""
+    #: Lifetime of the emulator's access tokens, in seconds (the real portal's is 7199).
+    portal_emulator_token_ttl: int = 7199
+
     @property
     def effective_database_url(self) -> str:
         """The URL to connect to: the configured one, or SQLite under ``home``."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'slate.db'}"
+
+    @property
+    def effective_portal_token_url(self) -> str:
+        """The OAuth2 token endpoint: the configured one, or the portal's own."""
+        return self.portal_token_url or f"{self.portal_base_url.rstrip('/')}/as/token.oauth2"
+
+    @property
+    def effective_portal_emulator_data_dir(self) -> Path:
+        """Where the portal emulator keeps its database and files."""
+        return self.portal_emulator_data_dir or self.home / "portal-emulator"
 
     @property
     def effective_blob_root(self) -> Path:
