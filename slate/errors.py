@@ -12,6 +12,7 @@ boundaries in Prefect (task results, subprocess runs)::
     ├── TransitionError             the lifecycle state machine refused a transition
     ├── IntegrityError              stored bytes do not match their recorded size or digest
     ├── StorageError                the blob store failed (disk full, permission, S3 error)
+    ├── FrozenRecord                a delivered version's metadata cannot change
     ├── InvalidInput                a value given by a person or a file breaks a rule
     ├── MediaError                  ffmpeg/ffprobe could not read or write a file
     └── PortalError                 the partner portal failed
@@ -26,6 +27,7 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "ConflictError",
+    "FrozenRecord",
     "IntegrityError",
     "InvalidInput",
     "MediaError",
@@ -109,3 +111,7 @@ class PortalUnavailable(PortalError):
 
 class PortalRejected(PortalError):
     """The portal refused the request; retrying the same request will not help."""
+
+
+class FrozenRecord(SlateError):
+    """A delivered version's metadata cannot change; make a new version instead."""
