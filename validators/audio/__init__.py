@@ -1,0 +1,1 @@
+"""Audio QC: channel mapping, layout, loudness and the auto-correction that remaps channels."""
