@@ -1,6 +1,14 @@
 """The domain database: rows, the connection and its migrations, and the queries Slate needs."""
 
 from slate.store._database import Database, open_database
+from slate.store._queries import (
+    audit_trail,
+    get_request,
+    get_version,
+    list_requests,
+    list_versions,
+    update_request,
+)
 from slate.store._schema import (
     AssetRow,
     AssetVersionRow,
@@ -20,5 +28,11 @@ __all__ = [
     "DeliveryRow",
     "RejectionRow",
     "SourceRequestRow",
+    "audit_trail",
+    "get_request",
+    "get_version",
+    "list_requests",
+    "list_versions",
     "open_database",
+    "update_request",
 ]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from slate.errors import ConflictError, StorageError
+from slate.store._guards import install_guards
 
 __all__ = ["Database", "open_database"]
 
@@ -53,6 +54,7 @@ class Database:
     """One domain database: an engine, a session factory and the migrations that shape it."""
 
     def __init__(self, url: str) -> None:
+        install_guards()
         self.url = url
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

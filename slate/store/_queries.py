@@ -1,0 +1,111 @@
+"""Reading and editing records: rows in, pydantic records out.
+
+``get_*`` return validated records (:mod:`slate.models`) so callers never hold a live row across a
+transaction. Edits take the ``row_version`` the caller read; an edit based on a stale read is
+refused with :class:`~slate.errors.ConflictError` instead of silently overwriting someone else's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from slate.errors import ConflictError, InvalidInput, NotFound
+from slate.models import AssetVersion, AuditEvent, Service, ServiceType, SourceRequest
+from slate.store._schema import AssetVersionRow, AuditEventRow, SourceRequestRow
+
+__all__ = ["audit_trail", "get_request", "get_version", "list_requests", "list_versions", "update_request"]
+
+#: Fields an operator may edit directly. Statuses change only through the lifecycle module.
+EDITABLE_FIELDS = frozenset(
+    {
+        "notes",
+        "due_date",
+        "internal_cost",
+        "third_party_fee",
+        "runtime_seconds",
+        "package_id",
+        "episode_title",
+    }
+)
+
+
+def _request_record(row: SourceRequestRow) -> SourceRequest:
+    service = None
+    if row.service_type:
+        service = Service(type=ServiceType(row.service_type), other=row.service_other)
+    data = {c.key: getattr(row, c.key) for c in SourceRequestRow.__table__.columns}
+    data.pop("service_type")
+    data.pop("service_other")
+    return SourceRequest.model_validate({**data, "service": service})
+
+
+def get_request(session: Session, request_id: str) -> SourceRequest:
+    """The request ``request_id``, or :class:`NotFound`."""
+    row = session.get(SourceRequestRow, request_id)
+    if row is None:
+        raise NotFound(f"no source request {request_id!r}", request_id=request_id)
+    return _request_record(row)
+
+
+def list_requests(session: Session) -> list[SourceRequest]:
+    """Every request, by id."""
+    rows = session.scalars(select(SourceRequestRow).order_by(SourceRequestRow.request_id))
+    return [_request_record(r) for r in rows]
+
+
+def get_version(session: Session, version_id: int) -> AssetVersion:
+    """The version ``version_id``, or :class:`NotFound`."""
+    row = session.get(AssetVersionRow, version_id)
+    if row is None:
+        raise NotFound(f"no asset version {version_id}", version_id=version_id)
+    return AssetVersion.model_validate(row)
+
+
+def list_versions(session: Session, request_id: str) -> list[AssetVersion]:
+    """Every version of every asset of a request, oldest first."""
+    rows = session.scalars(
+        select(AssetVersionRow)
+        .where(AssetVersionRow.request_id == request_id)
+        .order_by(AssetVersionRow.version_id)
+    )
+    return [AssetVersion.model_validate(r) for r in rows]
+
+
+def audit_trail(session: Session, request_id: str) -> list[AuditEvent]:
+    """The audit lines of a request in the order they were written."""
+    rows = session.scalars(
+        select(AuditEventRow).where(AuditEventRow.request_id == request_id).order_by(AuditEventRow.event_id)
+    )
+    return [AuditEvent.model_validate(r) for r in rows]
+
+
+def update_request(
+    session: Session, request_id: str, *, expected_row_version: int, **changes: Any
+) -> SourceRequest:
+    """Edit operator fields of a request, refusing if it changed since ``expected_row_version`` was read."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise InvalidInput(
+            f"{request_id}: {', '.join(sorted(unknown))} cannot be edited here; "
+            f"editable fields are {', '.join(sorted(EDITABLE_FIELDS))}",
+            request_id=request_id,
+            fields=sorted(unknown),
+        )
+    row = session.get(SourceRequestRow, request_id)
+    if row is None:
+        raise NotFound(f"no source request {request_id!r}", request_id=request_id)
+    if row.row_version != expected_row_version:
+        raise ConflictError(
+            f"{request_id} was changed by someone else "
+            f"(now version {row.row_version}, you read {expected_row_version})",
+            request_id=request_id,
+            expected=expected_row_version,
+            actual=row.row_version,
+        )
+    for key, value in changes.items():
+        setattr(row, key, value)
+    session.flush()
+    return _request_record(row)
