@@ -1,0 +1,5 @@
+"""``python -m slate`` runs the command line."""
+
+from slate.cli import main
+
+main()

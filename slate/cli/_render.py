@@ -1,0 +1,86 @@
+"""Rich renderings shared by commands: the two status panels and the audit trail."""
+
+from __future__ import annotations
+
+from rich.columns import Columns
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+
+from slate.models import AssetVersion, AuditEvent, SourceRequest
+
+__all__ = ["audit_table", "status_panels", "versions_table"]
+
+
+def _fields(rows: list[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def status_panels(request: SourceRequest, versions: list[AssetVersion]) -> Columns:
+    """The portal's status beside ours, never merged: the two panels operators compare."""
+    episode = ""
+    if request.season is not None and request.episode_number is not None:
+        episode = f"S{request.season:02d}E{request.episode_number:02d} {request.episode_title or ''}".strip()
+    portal = _fields(
+        [
+            ("request", request.request_id),
+            ("title", request.title),
+            ("episode", episode or "-"),
+            ("source type", f"{request.source_type.value} ({request.language})"),
+            ("status", f"[bold]{request.portal_status.value}[/]"),
+            ("due", str(request.due_date or "-")),
+            ("partners", f"{request.content_partner or '-'} → {request.fulfillment_partner or '-'}"),
+        ]
+    )
+    current = next((v for v in reversed(versions) if v.color.value in ("LIGHT_BLUE", "GRAY")), None)
+    internal = _fields(
+        [
+            ("material", f"[bold]{request.material_status.value}[/]"),
+            ("service type", str(request.service) if request.service else "[red]not set[/]"),
+            ("versions", str(len(versions))),
+            ("current", f"v{current.number} {current.file_name} {current.color.value}" if current else "-"),
+            ("notes", request.notes or "-"),
+        ]
+    )
+    return Columns([Panel(portal, title="Portal"), Panel(internal, title="Slate")], expand=True)
+
+
+def versions_table(versions: list[AssetVersion]) -> Table:
+    """Every version with its colour and checksum."""
+    table = Table(title="Versions", expand=True)
+    for column in ("#", "file", "size", "colour", "frozen", "sha256", "by"):
+        table.add_column(column)
+    for v in versions:
+        table.add_row(
+            str(v.number),
+            v.file_name,
+            f"{v.size:,}",
+            v.color.value,
+            "yes" if v.frozen else "",
+            v.sha256[:12],
+            v.created_by,
+        )
+    return table
+
+
+def audit_table(events: list[AuditEvent]) -> Table:
+    """The audit trail: who, when, from, to, and why."""
+    table = Table(title="Audit trail", expand=True)
+    for column in ("when (UTC)", "who", "what", "from", "to", "why"):
+        table.add_column(column)
+    for e in events:
+        what = f"{e.subject} {e.transition}" + (" (auto)" if e.automatic else "")
+        table.add_row(
+            e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, what, e.from_state or "-", e.to_state, e.reason
+        )
+    return table
+
+
+def request_view(request: SourceRequest, versions: list[AssetVersion], events: list[AuditEvent]) -> Group:
+    """Everything ``slate status`` prints."""
+    return Group(status_panels(request, versions), versions_table(versions), audit_table(events))
