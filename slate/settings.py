@@ -45,6 +45,26 @@ class Settings(BaseSettings):
     #: Who Slate says is acting when no person is named (the audit log's ``actor``).
     actor: str = "slate"
 
+    # --- webhook receiver and dispatcher (issue 3, item 4; the secret is ``webhook_secret``) ---
+    #: Seconds a webhook's signed timestamp may differ from our clock before it counts as a replay.
+    webhook_tolerance_seconds: int = 300
+    #: Where ``slate webhook-receiver`` listens.
+    webhook_receiver_host: str = "127.0.0.1"
+    webhook_receiver_port: int = 8780
+    #: Largest webhook body accepted, in bytes (bigger gets 413, nothing stored).
+    webhook_max_body_bytes: int = 1024 * 1024
+    #: Seconds between the dispatcher's looks at the outbox when nothing wakes it sooner.
+    webhook_dispatch_interval: float = 2.0
+    #: Events claimed per dispatcher pass, and flow runs created at once within a pass.
+    webhook_dispatch_batch: int = 50
+    webhook_dispatch_concurrency: int = 2
+    #: Non-transient failures (e.g. no such deployment) tolerated before an event is ``failed``.
+    webhook_dispatch_max_attempts: int = 8
+    #: Longest wait between retries of one event, and between passes while Prefect is down.
+    webhook_dispatch_backoff_max: float = 60.0
+    #: Prefect API the dispatcher starts runs on; empty means Prefect's own ``PREFECT_API_URL``.
+    webhook_prefect_api_url: str = ""
+
     # --- partner portal: client and emulator (issue 3) ---
     #: Base URL of the portal's API (the emulator by default).
     portal_base_url: str = "http://127.0.0.1:8765"

@@ -1,0 +1,217 @@
+"""The webhook outbox: every portal event the receiver accepted, and what became of it.
+
+The receiver writes an event here *before* it answers the portal, so an acknowledged event can
+never be lost; the dispatcher later turns each pending event into a Prefect flow run and records
+the run's id. The event id is unique: a redelivered webhook finds its row already there and is
+acknowledged without a second run. Rows pass through :class:`DispatchState`::
+
+    pending ──► dispatched      a flow run exists for it (its id is recorded)
+       │  ╲───► ignored         no deployment is routed for its type (not an error)
+       └──────► failed          gave up after repeated non-transient errors (see ``last_error``)
+
+An unreachable Prefect API is transient: the event stays ``pending`` with the error and the
+attempt count, and is dispatched when the API returns. Functions take an open
+:class:`~sqlalchemy.orm.Session` (from :meth:`slate.store.Database.session`) and return pydantic
+records, never live rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import DateTime, Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from slate.backlot.webhooks import WebhookEvent
+from slate.store._schema import Base
+
+__all__ = [
+    "DispatchOutcome",
+    "DispatchState",
+    "OutboxEntry",
+    "WebhookEventRow",
+    "count_by_state",
+    "due_events",
+    "get_event",
+    "list_events",
+    "record_event",
+    "record_outcomes",
+    "requeue_failed",
+]
+
+
+class DispatchState(StrEnum):
+    """Where an accepted event stands."""
+
+    #: Stored; no flow run yet (new, or the last attempt failed and will be retried).
+    PENDING = "pending"
+    #: A flow run was created for it; ``flow_run_id`` says which.
+    DISPATCHED = "dispatched"
+    #: No route for its type: recorded, deliberately not run.
+    IGNORED = "ignored"
+    #: Non-transient errors until the attempt limit; an operator can requeue it.
+    FAILED = "failed"
+
+
+class WebhookEventRow(Base):
+    """One accepted webhook (the outbox)."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_state_seq", "state", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    deployment: Mapped[str | None] = mapped_column(String(256))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxEntry(BaseModel):
+    """A stored event as callers see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    event_id: str
+    event_type: str
+    request_id: str | None
+    occurred_at: datetime
+    received_at: datetime
+    state: DispatchState
+    deployment: str | None
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    flow_run_id: str | None
+    dispatched_at: datetime | None
+    body: dict[str, Any]
+
+    def event(self) -> WebhookEvent:
+        """The event as the portal sent it."""
+        return WebhookEvent.model_validate(self.body)
+
+
+class DispatchOutcome(BaseModel):
+    """What one dispatch attempt did to one event (written back in batches)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    state: DispatchState
+    attempts: int
+    deployment: str | None = None
+    flow_run_id: str | None = None
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    dispatched_at: datetime | None = None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every time Slate stores is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _entry(row: WebhookEventRow) -> OutboxEntry:
+    data = {c.key: getattr(row, c.key) for c in WebhookEventRow.__table__.columns}
+    for key in ("occurred_at", "received_at", "next_attempt_at", "dispatched_at"):
+        data[key] = _utc(data[key])
+    return OutboxEntry.model_validate(data)
+
+
+def record_event(session: Session, event: WebhookEvent, *, received_at: datetime | None = None) -> bool:
+    """Store ``event`` as pending; False when its id is already stored (a redelivery).
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` on the unique event id, so two deliveries of the
+    same event racing each other still store exactly one row.
+    """
+    values = {
+        "event_id": event.id,
+        "event_type": str(event.type),
+        "request_id": event.request_id,
+        "occurred_at": event.occurred_at,
+        "received_at": received_at or datetime.now(UTC),
+        "body": event.model_dump(mode="json"),
+        "state": DispatchState.PENDING.value,
+        "attempts": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(WebhookEventRow).values(**values).on_conflict_do_nothing(index_elements=["event_id"])
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def get_event(session: Session, event_id: str) -> OutboxEntry | None:
+    """The stored event ``event_id``, if any."""
+    row = session.scalars(select(WebhookEventRow).where(WebhookEventRow.event_id == event_id)).first()
+    return None if row is None else _entry(row)
+
+
+def due_events(session: Session, *, limit: int, now: datetime | None = None) -> list[OutboxEntry]:
+    """Pending events whose next attempt is due, oldest first."""
+    moment = now or datetime.now(UTC)
+    query = (
+        select(WebhookEventRow)
+        .where(WebhookEventRow.state == DispatchState.PENDING.value)
+        .where(or_(WebhookEventRow.next_attempt_at.is_(None), WebhookEventRow.next_attempt_at <= moment))
+        .order_by(WebhookEventRow.seq)
+        .limit(limit)
+    )
+    return [_entry(row) for row in session.scalars(query)]
+
+
+def record_outcomes(session: Session, outcomes: Sequence[DispatchOutcome]) -> None:
+    """Write a batch of dispatch results in one statement (bulk UPDATE by primary key)."""
+    if outcomes:
+        rows = [outcome.model_dump() for outcome in outcomes]
+        for row in rows:
+            row["state"] = str(row["state"])
+        session.execute(update(WebhookEventRow), rows)
+
+
+def list_events(
+    session: Session, *, state: DispatchState | None = None, limit: int | None = 100
+) -> list[OutboxEntry]:
+    """Stored events, newest first, optionally only those in ``state``."""
+    query = select(WebhookEventRow).order_by(WebhookEventRow.seq.desc()).limit(limit)
+    if state is not None:
+        query = query.where(WebhookEventRow.state == state.value)
+    return [_entry(row) for row in session.scalars(query)]
+
+
+def count_by_state(session: Session) -> dict[DispatchState, int]:
+    """How many events are in each state (every state present, zeros included)."""
+    counts = dict.fromkeys(DispatchState, 0)
+    query = select(WebhookEventRow.state, func.count()).group_by(WebhookEventRow.state)
+    for state, count in session.execute(query):
+        counts[DispatchState(state)] = int(count)
+    return counts
+
+
+def requeue_failed(session: Session, event_ids: Sequence[str] | None = None) -> int:
+    """Put failed events (all, or those named) back to pending with a fresh attempt count."""
+    statement = (
+        update(WebhookEventRow)
+        .where(WebhookEventRow.state == DispatchState.FAILED.value)
+        .values(state=DispatchState.PENDING.value, attempts=0, next_attempt_at=None)
+    )
+    if event_ids is not None:
+        statement = statement.where(WebhookEventRow.event_id.in_(list(event_ids)))
+    result = session.execute(statement)
+    return int(getattr(result, "rowcount", 0))
