@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     #: Lifetime of the emulator's access tokens, in seconds (the real portal's is 7199).
     portal_emulator_token_ttl: int = 7199
 
+    # --- blob store (issue 2, item 5) ---
+    #: Attempts per S3 call (the first one included), in botocore's standard retry mode.
+    s3_max_attempts: int = 5
+
     @property
     def effective_database_url(self) -> str:
         """The URL to connect to: the configured one, or SQLite under ``home``."""
