@@ -8,7 +8,15 @@ literal dict on purpose: it can be read in one screen and a test checks it again
 from __future__ import annotations
 
 from validators.base import Finding, Location, QCContext, Report, Severity, ValidatorFn
+from validators.timed_text import validate as timed_text
 
 __all__ = ["REGISTRY", "Finding", "Location", "QCContext", "Report", "Severity", "ValidatorFn"]
 
-REGISTRY: dict[str, list[ValidatorFn]] = {}
+REGISTRY: dict[str, list[ValidatorFn]] = {
+    # Timed text: SRT, WebVTT, TTML/DFXP/IMSC, SCC.
+    "subtitle": [timed_text.validate],
+    "sdh": [timed_text.validate],
+    "cc": [timed_text.validate],
+    "forced": [timed_text.validate],
+    "template": [timed_text.validate],
+}

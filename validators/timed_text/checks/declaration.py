@@ -1,0 +1,131 @@
+"""Checks on what the file declares and where it sits: frame rate, time base, offset, programme end."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from validators.base import Severity
+from validators.timed_text.checks._common import Checker, fmt
+from validators.timed_text.model import to_units
+from validators.timed_text.readers.scc import timecode_to_frames
+
+__all__ = ["check_frame_rate", "check_program_bounds", "check_start_offset", "check_timebase", "origin_units"]
+
+_HOUR_MS = 3_600_000
+_TIMECODE = re.compile(r"(\d{2}):(\d{2}):(\d{2})([:;.])(\d{2})")
+
+
+def _allowed(c: Checker, rate: Fraction) -> bool:
+    tolerance = c.rules.frame_rate_tolerance
+    return any(abs(rate - allowed) <= tolerance for allowed in c.rules.allowed_frame_rates)
+
+
+def check_frame_rate(c: Checker) -> None:
+    """TT_FRAME_RATE_INVALID: a rate the profile does not allow, or a file rate unlike the programme's."""
+    given, declared = c.context.fps, c.doc.frame_rate
+    allowed = ", ".join(fmt(r, 3) for r in c.rules.allowed_frame_rates)
+    for source, rate in (("the programme", given), ("the file", declared)):
+        if rate is not None and not _allowed(c, rate):
+            c.finding(
+                "TT_FRAME_RATE_INVALID",
+                Severity.BLOCKER,
+                f"{source} runs at {fmt(rate, 3)} fps, not one of {allowed}",
+                rule="frame rate is one the profile allows",
+                frame_rate=str(rate),
+            )
+    if given is not None and declared is not None and abs(given - declared) > c.rules.frame_rate_tolerance:
+        c.finding(
+            "TT_FRAME_RATE_INVALID",
+            Severity.BLOCKER,
+            f"the file declares {fmt(declared, 3)} fps but the programme runs at {fmt(given, 3)} fps "
+            "(times will drift); retime it or fix the declaration",
+            rule="the file's frame rate matches the programme's",
+            declared=str(declared),
+            programme=str(given),
+        )
+
+
+def check_timebase(c: Checker) -> None:
+    """TT_TIMEBASE: a TTML file without ``ttp:timeBase``, or one unlike the time base declared for it."""
+    if c.doc.format != "ttml":
+        return
+    declared = c.context.declared_timebase
+    actual = c.doc.time_base
+    if actual is None and c.rules.require_timebase:
+        c.finding(
+            "TT_TIMEBASE",
+            Severity.BLOCKER if declared and declared != "media" else Severity.ISSUE,
+            "ttp:timeBase is missing, so the file is read as 'media'"
+            + (f" while the delivery declares '{declared}'" if declared and declared != "media" else ""),
+            rule="TimedText-TimeBaseConflict: state ttp:timeBase, matching the portal's time base",
+        )
+    elif declared and (actual or "media") != declared:
+        c.finding(
+            "TT_TIMEBASE",
+            Severity.BLOCKER,
+            f"the file's time base is '{actual}' but the delivery declares '{declared}'",
+            rule="TimedText-TimeBaseConflict: ttp:timeBase matches the portal's time base",
+        )
+
+
+def origin_units(c: Checker) -> int:
+    """The programme's first frame on the file's timeline: the start timecode, or zero."""
+    match = _TIMECODE.fullmatch((c.context.start_timecode or "").strip())
+    if match is None:
+        return 0
+    hh, mm, ss, ff = (int(match[i]) for i in (1, 2, 3, 5))
+    fps = c.fps or Fraction(24)
+    nominal = round(fps)
+    if nominal == 30:
+        frames = timecode_to_frames(hh, mm, ss, ff, drop=match[4] == ";")
+    else:
+        frames = ((hh * 60 + mm) * 60 + ss) * nominal + ff
+    return to_units(frames / fps, c.doc.timescale)
+
+
+def check_start_offset(c: Checker) -> None:
+    """TT_START_OFFSET: the file's timeline is shifted from the programme's (typically by an hour)."""
+    if not c.doc.events:
+        return
+    first = min(e.begin for e in c.doc.events)
+    relative = first - origin_units(c)
+    relative_ms = c.ms(relative)
+    duration = c.context.program_duration
+    minimum = c.rules.start_offset_min_ms
+    offset: Fraction | None = None
+    if relative_ms <= -minimum:
+        offset = relative_ms
+    elif relative_ms >= _HOUR_MS and (duration is None or relative_ms >= duration * 1000):
+        offset = Fraction(relative_ms // _HOUR_MS * _HOUR_MS)
+    if offset is None:
+        return
+    index = next(i for i, e in enumerate(c.doc.events) if e.begin == first)
+    c.finding(
+        "TT_START_OFFSET",
+        Severity.BLOCKER,
+        f"the first event is {fmt(relative_ms / 1000, 3)} s from the programme start "
+        f"{c.context.start_timecode or '00:00:00:00'}: "
+        f"the timeline looks offset by {fmt(offset / 1000, 3)} s",
+        index=index,
+        rule="timed text is timed to the programme's timeline",
+        fixable=True,
+        offset_ms=str(offset),
+    )
+
+
+def check_program_bounds(c: Checker) -> None:
+    """TT_BEYOND_PROGRAM: events that end after the programme does (when its runtime is known)."""
+    duration = c.context.program_duration
+    if duration is None:
+        return
+    limit = origin_units(c) + to_units(duration, c.doc.timescale)
+    for index, event in enumerate(c.doc.events):
+        if event.end > limit:
+            c.finding(
+                "TT_BEYOND_PROGRAM",
+                Severity.BLOCKER,
+                f"ends at {c.timecode(event.end)}, after the programme ends at {c.timecode(limit)}",
+                index=index,
+                rule="every event lies within the programme",
+            )

@@ -1,0 +1,106 @@
+"""Text checks: empty events, line count, line length, reading speed and glyphs.
+
+Counting follows the Netflix guide (shared/domain.md §1.3): spaces and punctuation count, line
+breaks do not, and in CJK languages half-width characters count one half. Counts are kept doubled
+so that halves stay integers.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_right
+from fractions import Fraction
+
+from validators.base import Severity
+from validators.timed_text.checks._common import Checker, fmt
+
+__all__ = ["check_glyphs", "check_text"]
+
+
+def _width2(line: str, halves: bool) -> int:
+    """Twice the counted length of ``line``."""
+    if not halves:
+        return 2 * len(line)
+    return sum(1 if unicodedata.east_asian_width(ch) in ("H", "Na") else 2 for ch in line)
+
+
+def check_text(c: Checker) -> None:
+    """TT_EMPTY_EVENT, TT_LINE_COUNT, TT_LINE_LENGTH and TT_READING_SPEED, per event."""
+    lang = c.lang
+    halves = lang.half_width_counts_half
+    max_len2 = 2 * lang.max_line_length
+    max_lines = c.rules.max_lines
+    max_cps = c.rules.max_cps(c.language)
+    ts = c.doc.timescale
+    for index, event in enumerate(c.doc.events):
+        lines = [line for line in event.lines if line.strip()]
+        if not lines:
+            c.finding("TT_EMPTY_EVENT", Severity.ISSUE, "has no text", index=index, rule="no empty events")
+            continue
+        if len(lines) > max_lines:
+            c.finding(
+                "TT_LINE_COUNT",
+                Severity.ISSUE,
+                f"has {len(lines)} lines; at most {max_lines}",
+                index=index,
+                rule=f"at most {max_lines} lines",
+                lines=len(lines),
+            )
+        widths = [_width2(line, halves) for line in lines]
+        for number, width in enumerate(widths, 1):
+            if width > max_len2:
+                c.finding(
+                    "TT_LINE_LENGTH",
+                    Severity.ISSUE,
+                    f"line {number} has {fmt(_half(width), 1 if width % 2 else 0)} characters; "
+                    f"at most {lang.max_line_length}",
+                    index=index,
+                    rule=f"at most {lang.max_line_length} characters per line ({c.language})",
+                    line_number=number,
+                    characters=str(_half(width)),
+                )
+        duration = event.end - event.begin
+        chars2 = sum(widths)
+        if duration > 0 and chars2 * ts > 2 * max_cps * duration:
+            cps = _half(chars2) * ts / duration
+            c.finding(
+                "TT_READING_SPEED",
+                Severity.ISSUE,
+                f"{fmt(cps)} characters a second; at most {max_cps} ({c.language})",
+                index=index,
+                rule=f"reading speed at most {max_cps} cps",
+                cps=fmt(cps),
+                characters=str(_half(chars2)),
+            )
+
+
+def check_glyphs(c: Checker) -> None:
+    """TT_GLYPH: characters outside the profile's allowed ranges (when it lists any)."""
+    ranges = sorted(c.rules.glyph_ranges)
+    if not ranges:
+        return
+    starts = [low for low, _ in ranges]
+    allowed: dict[str, bool] = {}
+    for index, event in enumerate(c.doc.events):
+        bad = []
+        for ch in "".join(event.lines):
+            ok = allowed.get(ch)
+            if ok is None:
+                slot = bisect_right(starts, ord(ch)) - 1
+                ok = allowed[ch] = slot >= 0 and ord(ch) <= ranges[slot][1]
+            if not ok and ch not in bad:
+                bad.append(ch)
+        if bad:
+            listed = ", ".join(f"U+{ord(ch):04X} {ch!r}" for ch in bad)
+            c.finding(
+                "TT_GLYPH",
+                Severity.ISSUE,
+                f"characters outside the allowed glyphs: {listed}",
+                index=index,
+                rule="only characters of the profile's glyph list",
+                characters=[f"U+{ord(ch):04X}" for ch in bad],
+            )
+
+
+def _half(doubled: int) -> Fraction:
+    return Fraction(doubled, 2)

@@ -1,0 +1,123 @@
+"""Readers: bytes of a timed-text file in, one :class:`~validators.timed_text.model.Document` out.
+
+:func:`read_path` picks the reader from the content (falling back to the extension), decodes the
+text (Netflix requires UTF-8: anything else is read as well as possible and reported as
+``TT_ENCODING``), and turns every failure into a finding: it never raises for a bad file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+from validators.base import Finding, Location, Severity
+from validators.timed_text.model import ReadResult
+from validators.timed_text.readers.scc import read_scc
+from validators.timed_text.readers.text import read_srt, read_vtt
+from validators.timed_text.readers.ttml import read_ttml
+
+__all__ = ["FORMATS", "detect_format", "read_bytes", "read_path"]
+
+FORMATS = ("srt", "vtt", "ttml", "scc")
+_EXTENSIONS = {".srt": "srt", ".vtt": "vtt", ".ttml": "ttml", ".xml": "ttml", ".dfxp": "ttml", ".scc": "scc"}
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def read_path(path: Path) -> ReadResult:
+    """Read a timed-text file; an unreadable one gives ``TT_PARSE_ERROR`` and no document."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return ReadResult(None, [_finding("TT_PARSE_ERROR", f"{path}: cannot read: {exc.strerror}")])
+    return read_bytes(data, path.name)
+
+
+def read_bytes(data: bytes, name: str) -> ReadResult:
+    """Read timed text held in memory; ``name`` gives the extension and names the file in findings."""
+    text, findings = _decode(data, name)
+    kind = detect_format(text, name)
+    if kind is None:
+        findings.append(_finding("TT_PARSE_ERROR", f"{name}: not SRT, WebVTT, TTML or SCC"))
+        return ReadResult(None, findings)
+    if kind == "ttml":
+        result = read_ttml(text.encode("utf-8"), name)
+    elif kind == "vtt":
+        result = read_vtt(text, name)
+    elif kind == "scc":
+        result = read_scc(text, name)
+    else:
+        result = read_srt(text, name)
+    if result.document is not None and findings:
+        result.document.encoding = "non-utf-8"
+    return ReadResult(result.document, findings + result.findings)
+
+
+def detect_format(text: str, name: str) -> str | None:
+    """The format by content first (files are often misnamed), else by extension."""
+    head = text.lstrip()[:400]
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    if head.startswith("Scenarist_SCC"):
+        return "scc"
+    if head.startswith("<"):
+        return "ttml"
+    if re.match(r"(\d+\s*\n)?\s*\d+:\d\d:\d\d[,.]\d{3}\s*-->", head):
+        return "srt"
+    return _EXTENSIONS.get(Path(name).suffix.lower())
+
+
+def _decode(data: bytes, name: str) -> tuple[str, list[Finding]]:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            text = data.decode(codec, errors="replace")
+            return _newlines(text), [_encoding(f"{name}: encoded as {codec.upper()}, not UTF-8")]
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        fallback = _declared(data) or "cp1252"
+        try:
+            text = data.decode(fallback, errors="replace")
+        except LookupError:
+            fallback, text = "cp1252", data.decode("cp1252", errors="replace")
+        message = f"{name}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); read as {fallback}"
+        return _newlines(text), [_encoding(message, line)]
+    declared = _declared(data)
+    findings = []
+    if declared and declared.lower().replace("_", "-") not in ("utf-8", "utf8") and not text.isascii():
+        findings.append(
+            _encoding(f"{name}: declares {declared} but holds UTF-8; read as UTF-8", 1, Severity.WARNING)
+        )
+    return _newlines(text), findings
+
+
+def _declared(data: bytes) -> str | None:
+    match = _XML_ENCODING.match(data[:200])
+    return match[1].decode("ascii") if match else None
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _encoding(message: str, line: int | None = None, severity: Severity = Severity.BLOCKER) -> Finding:
+    return Finding(
+        code="TT_ENCODING",
+        severity=severity,
+        message=message,
+        location=Location(line=line),
+        rule="Netflix TTSG: timed text is UTF-8",
+    )
+
+
+def _finding(code: str, message: str) -> Finding:
+    return Finding(code=code, severity=Severity.BLOCKER, message=message, rule="readable timed text")

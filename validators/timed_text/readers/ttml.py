@@ -1,0 +1,242 @@
+"""TTML1, DFXP and IMSC 1.x reader: timing parameters, nested begin/end/dur, ``seq`` and ``par``.
+
+Time expressions are checked on every TTML element (``body``, ``div``, ``p``, ``span``, ``set``,
+``region`` …) and each malformed one is a finding with its line; so are malformed ``ttp:``
+parameters wherever they appear. Events are the ``p`` elements, with their active interval resolved
+as TTML1 §10.4 describes, bounded by their ancestors'.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from validators.base import Finding, Location, Severity
+from validators.timed_text.model import Document, Event, ReadResult, common_timescale, to_units
+from validators.timed_text.readers._xml import XmlError, XmlNode, parse_xml
+from validators.timed_text.readers.ttml_time import parse_parameters, parse_time
+
+__all__ = ["read_ttml"]
+
+TT_NAMESPACES = frozenset(
+    {"http://www.w3.org/ns/ttml", "http://www.w3.org/2006/10/ttaf1", "http://www.w3.org/2006/04/ttaf1"}
+)
+_PARAM_NS = ("http://www.w3.org/ns/ttml#parameter", "http://www.w3.org/2006/10/ttaf1#parameter")
+_STYLE_NS = ("http://www.w3.org/ns/ttml#styling", "http://www.w3.org/2006/10/ttaf1#styling")
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_TIMED = frozenset({"body", "div", "p", "span", "br", "set", "region", "anim"})
+_FRAME_PARAMS = {"frameRate", "frameRateMultiplier", "subFrameRate", "tickRate"}
+_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+@dataclass(slots=True)
+class _Interval:
+    begin: Fraction
+    end: Fraction | None  # None: indefinite, bounded only by the ancestors
+
+
+def read_ttml(data: bytes, name: str) -> ReadResult:
+    """Read TTML bytes; a malformed document gives ``TT_PARSE_ERROR`` and no document."""
+    try:
+        root = parse_xml(data)
+    except XmlError as exc:
+        return ReadResult(None, [_parse_error(f"{name}: not well-formed XML: {exc}", exc.line)])
+    if root.ns not in TT_NAMESPACES or root.name != "tt":
+        return ReadResult(None, [_parse_error(f"{name}: the root element is not a TTML <tt>", root.line)])
+    reader = _Reader(root)
+    return reader.read()
+
+
+class _Reader:
+    def __init__(self, root: XmlNode) -> None:
+        self.root = root
+        self.findings: list[Finding] = []
+        self.params, problems = parse_parameters(_params_of(root))
+        for attr, message in problems:
+            self._param_problem(attr, message, root.line)
+        self.times: list[tuple[Fraction, Fraction | None, XmlNode]] = []
+
+    def read(self) -> ReadResult:
+        self._check_tree(self.root)
+        body = next((c for c in self.root.children if c.name == "body" and c.ns == self.root.ns), None)
+        if body is not None:
+            self._resolve(body, Fraction(0), None, "par")
+        events = self._events()
+        document = Document(
+            format="ttml",
+            timescale=events[1],
+            events=events[0],
+            frame_rate=self.params.effective_frame_rate if self.params.frame_rate_declared else None,
+            time_base=self.params.time_base if self.params.time_base_declared else None,
+            language=self.root.attrs.get(f"{{{_XML_NS}}}lang"),
+            encoding=(self.root.declared_encoding or "utf-8").lower(),
+        )
+        return ReadResult(document, self.findings)
+
+    # -- checks on every element ------------------------------------------------------------
+    def _check_tree(self, node: XmlNode) -> None:
+        if node is not self.root:
+            params = _params_of(node)
+            for attr, message in parse_parameters(params)[1] if params else ():
+                self._param_problem(attr, message, node.line)
+        if node.ns == self.root.ns:
+            for attr in ("begin", "end", "dur"):
+                if attr in node.attrs:
+                    self._check_time(node, attr)
+            if "dur" in node.attrs and self._discontinuous():
+                self.findings.append(
+                    Finding(
+                        code="TT_TIMEBASE",
+                        severity=Severity.BLOCKER,
+                        message=f"<{node.name}> has dur, which smpte time with discontinuous markers forbids",
+                        location=Location(line=node.line),
+                        rule="TTML1 §10.2.3: dur is not allowed when markerMode is discontinuous",
+                    )
+                )
+        for child in node.children:
+            self._check_tree(child)
+
+    def _discontinuous(self) -> bool:
+        return self.params.time_base == "smpte" and self.params.marker_mode == "discontinuous"
+
+    def _check_time(self, node: XmlNode, attr: str) -> None:
+        value = parse_time(node.attrs[attr], self.params)
+        if isinstance(value, str):
+            self.findings.append(
+                _parse_error(f"<{node.name} {attr}>: {value}", node.line, rule="TTML1 §10.3")
+            )
+
+    def _time(self, node: XmlNode, attr: str) -> Fraction | None:
+        """The value of a time attribute, or None when absent or malformed (already reported)."""
+        if attr not in node.attrs:
+            return None
+        value = parse_time(node.attrs[attr], self.params)
+        return None if isinstance(value, str) else value
+
+    def _param_problem(self, attr: str, message: str, line: int) -> None:
+        code = (
+            "TT_TIMEBASE"
+            if attr in {"timeBase", "markerMode", "dropMode", "clockMode"}
+            else ("TT_FRAME_RATE_INVALID")
+        )
+        self.findings.append(
+            Finding(
+                code=code,
+                severity=Severity.BLOCKER,
+                message=message,
+                location=Location(line=line),
+                rule="TTML1 §6.2 timing parameters",
+            )
+        )
+
+    # -- timing -------------------------------------------------------------------------------
+    def _resolve(self, node: XmlNode, base: Fraction, bound: Fraction | None, container: str) -> _Interval:
+        """The active interval of ``node`` whose sync base is ``base``, within ``bound``."""
+        begin = base + (self._time(node, "begin") or 0)
+        explicit = self._explicit_end(node, base, begin)
+        limit = _min(explicit, bound)
+        own = node.attrs.get("timeContainer", "par").strip()
+        children = [c for c in node.children if c.ns == self.root.ns and c.name in _TIMED - {"set", "region"}]
+        ends: list[Fraction | None] = []
+        cursor: Fraction | None = begin
+        for child in children:
+            if own == "seq":
+                if cursor is None:
+                    break
+                interval = self._resolve(child, cursor, limit, "seq")
+                cursor = interval.end
+            else:
+                interval = self._resolve(child, begin, limit, "par")
+            ends.append(interval.end)
+        if explicit is not None:
+            end: Fraction | None = explicit
+        elif not children:
+            end = begin if own == "seq" and container == "seq" else None
+        elif own == "seq":
+            end = ends[-1] if ends else begin
+        else:
+            end = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
+        end = _min(end, bound)
+        if node.name == "p":
+            self.times.append((begin, end, node))
+        return _Interval(begin, end)
+
+    def _explicit_end(self, node: XmlNode, base: Fraction, begin: Fraction) -> Fraction | None:
+        end = self._time(node, "end")
+        dur = self._time(node, "dur")
+        candidates = []
+        if end is not None:
+            candidates.append(base + end)
+        if dur is not None:
+            candidates.append(begin + dur)
+        return min(candidates) if candidates else None
+
+    def _events(self) -> tuple[list[Event], int]:
+        known = [t for b, e, _ in self.times for t in (b, e) if t is not None]
+        horizon = max(known, default=Fraction(0))
+        timescale = common_timescale(known)
+        events = []
+        for begin, end, node in self.times:
+            stop = horizon if end is None else end
+            if stop < begin:
+                continue  # never active: its parent ended before it began
+            events.append(
+                Event(
+                    begin=to_units(begin, timescale),
+                    end=to_units(stop, timescale),
+                    lines=_lines(node, self.root.ns),
+                    source_line=node.line,
+                    italic=_italic(node),
+                )
+            )
+        return events, timescale
+
+
+def _params_of(node: XmlNode) -> dict[str, str]:
+    found = {}
+    for key, value in node.attrs.items():
+        for ns in _PARAM_NS:
+            prefix = f"{{{ns}}}"
+            if key.startswith(prefix):
+                found[key[len(prefix) :]] = value
+    return found
+
+
+def _lines(node: XmlNode, ns: str) -> list[str]:
+    parts: list[str] = []
+    _collect(node, ns, parts)
+    text = "".join(parts)
+    return [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+
+
+def _collect(node: XmlNode, ns: str, parts: list[str]) -> None:
+    for item in node.content:
+        if isinstance(item, str):
+            parts.append(item.replace("\n", " "))
+        elif item.ns == ns and item.name == "br":
+            parts.append("\n")
+        elif item.ns == ns and item.name == "span":
+            _collect(item, ns, parts)
+
+
+def _italic(node: XmlNode) -> bool:
+    return any(node.attrs.get(f"{{{ns}}}fontStyle") == "italic" for ns in _STYLE_NS)
+
+
+def _min(a: Fraction | None, b: Fraction | None) -> Fraction | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _parse_error(message: str, line: int | None, rule: str = "well-formed TTML") -> Finding:
+    return Finding(
+        code="TT_PARSE_ERROR",
+        severity=Severity.BLOCKER,
+        message=message,
+        location=Location(line=line),
+        rule=rule,
+    )
