@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from slate.cli import _db, _demo, _status
+from slate.cli import _backlot, _db, _demo, _status
 
 __all__ = ["app", "main"]
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(_db.app, name="db")
 app.command("status")(_status.status)
 app.command("demo")(_demo.demo)
+app.command("backlot-emulator")(_backlot.backlot_emulator)
 
 
 def main() -> None:

@@ -1,0 +1,46 @@
+"""``slate backlot-emulator``: run the portal emulator on loopback (or any interface)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from slate.settings import get_settings
+
+
+def backlot_emulator(
+    *,
+    port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    seed: Annotated[bool, typer.Option("--seed", help="Seed a show if the portal is empty.")] = False,
+    proxies: Annotated[bool, typer.Option("--proxies", help="With --seed: also encode proxies.")] = False,
+    webhook_url: Annotated[str, typer.Option("--webhook-url", help="Where to send signed webhooks.")] = "",
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Database and files folder.")] = None,
+    token_ttl: Annotated[int | None, typer.Option("--token-ttl", help="Token lifetime, seconds.")] = None,
+) -> None:
+    """Run the partner portal emulator (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from slate.backlot.emulator import EmulatorConfig, create_app
+    from slate.backlot.emulator._seed import seed as seed_portal
+    from slate.backlot.emulator._state import ApiError
+
+    overrides: dict[str, object] = {}
+    if webhook_url:
+        overrides["webhook_url"] = webhook_url
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if token_ttl is not None:
+        overrides["token_ttl"] = token_ttl
+    config = EmulatorConfig.from_settings(get_settings(), **overrides)
+    app = create_app(config)
+    if seed:
+        try:
+            counts = seed_portal(app.state.emulator, with_proxies=proxies)
+            typer.echo(f"seeded {counts['requests']} source requests and {counts['assets']} materials")
+        except ApiError as exc:
+            typer.echo(f"not seeded: {exc.message}")
+    typer.echo(f"portal emulator on http://{host}:{port} (docs at /docs), data in {config.data_dir}")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
