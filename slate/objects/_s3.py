@@ -12,6 +12,8 @@ the whole-object digests would need a second read of the source.
 from __future__ import annotations
 
 import builtins
+import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -44,6 +46,24 @@ MIN_PART_SIZE = 5 * 1024 * 1024
 _MAX_EXPIRY = timedelta(days=7)
 _TAG_MD5 = "slate-md5"
 _TAG_SHA256 = "slate-sha256"
+
+
+_session_lock = threading.Lock()
+
+
+@functools.cache
+def _cached_session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+def _new_client(**options: Any) -> S3Client:
+    """An S3 client from one boto3 session per process (a session loads S3's model once, ~0.3 s).
+
+    Sessions are not safe to share between threads while creating clients, hence the lock;
+    the clients made from them are.
+    """
+    with _session_lock:
+        return _cached_session().client("s3", **options)
 
 
 class S3Store(BlobStore):
@@ -81,8 +101,7 @@ class S3Store(BlobStore):
             s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
         )
         key_id, secret = settings.s3_access_key_id, settings.s3_secret_access_key
-        client = boto3.session.Session().client(
-            "s3",
+        client = _new_client(
             endpoint_url=settings.s3_endpoint_url,
             region_name=settings.s3_region,
             aws_access_key_id=key_id.get_secret_value() if key_id else None,

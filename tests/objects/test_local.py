@@ -16,7 +16,7 @@ import pytest
 from slate.errors import ConfigurationError, IntegrityError, InvalidInput, NotFound, StorageError
 from slate.objects import LocalStore, S3Store, open_blob_store
 from slate.settings import Settings
-from tests.objects.conftest import MiB, FailingStream, all_files, digests, payload, write_file
+from tests.objects.helpers import FailingStream, MiB, all_files, digests, payload, write_file
 
 
 @pytest.fixture
