@@ -1,1 +1,10 @@
-"""Audio QC: channel mapping, layout, loudness and the auto-correction that remaps channels."""
+"""Audio QC: format, channel mapping, layout, loudness and peaks of printmasters and M&Es.
+
+``validate(subject, context)`` streams a WAV/BWF/RF64 file (or a set of mono files) once and
+reports every finding with the measured figures as evidence; see :mod:`validators.audio.validator`.
+"""
+
+from validators.audio.rules import AudioRules
+from validators.audio.validator import audio_rules, validate
+
+__all__ = ["AudioRules", "audio_rules", "validate"]
