@@ -31,6 +31,7 @@ __all__ = [
     "LifecycleEvent",
     "Transition",
     "apply",
+    "attach_material",
     "create_request",
     "receive_version",
     "set_service",
@@ -40,6 +41,8 @@ M = MaterialStatus
 C = AssetColor
 _ALL_LIVE = frozenset(set(M) - {M.CANCELED})
 _CURRENT = frozenset({C.GRAY, C.LIGHT_BLUE})  # colours of a version that is not superseded or rejected
+DELIVERABLE = "deliverable"
+MATERIAL = "material"
 
 
 class LifecycleEvent(BaseModel):
@@ -197,14 +200,36 @@ def _now() -> datetime:
 
 
 def _current_versions(session: Session, request_id: str) -> list[AssetVersionRow]:
+    """The current versions of the request's deliverables (portal materials do not count)."""
     return list(
         session.scalars(
-            select(AssetVersionRow).where(
+            select(AssetVersionRow)
+            .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+            .where(
                 AssetVersionRow.request_id == request_id,
                 AssetVersionRow.color.in_([c.value for c in _CURRENT]),
+                AssetRow.role == DELIVERABLE,
             )
         )
     )
+
+
+def _asset(session: Session, request_id: str, name: str, category: AssetCategory, role: str) -> AssetRow:
+    """The asset ``name`` of a request, created on first use; its role never changes."""
+    asset = session.scalar(select(AssetRow).where(AssetRow.request_id == request_id, AssetRow.name == name))
+    if asset is None:
+        asset = AssetRow(request_id=request_id, category=category.value, name=name, role=role)
+        session.add(asset)
+        session.flush()
+    elif asset.role != role:
+        raise TransitionError(
+            f"{request_id}: asset {name!r} holds {asset.role}s, not {role}s "
+            "(rule: deliverables and portal materials are kept in separate assets)",
+            request_id=request_id,
+            asset=name,
+            rule="deliverables and portal materials are kept in separate assets",
+        )
+    return asset
 
 
 def _load(session: Session, request_id: str, version_id: int | None) -> _Context:
@@ -446,13 +471,7 @@ def receive_version(
     request = session.get(SourceRequestRow, request_id)
     if request is None:
         raise NotFound(f"no source request {request_id!r}", request_id=request_id)
-    asset = session.scalar(
-        select(AssetRow).where(AssetRow.request_id == request_id, AssetRow.name == asset_name)
-    )
-    if asset is None:
-        asset = AssetRow(request_id=request_id, category=category.value, name=asset_name)
-        session.add(asset)
-        session.flush()
+    asset = _asset(session, request_id, asset_name, category, DELIVERABLE)
     number = (
         session.scalar(
             select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == asset.asset_id)
@@ -499,3 +518,69 @@ def set_service(session: Session, request_id: str, service: Service | None, *, a
     ctx.request.service_type = service.type.value if service else None
     ctx.request.service_other = service.other if service else None
     session.flush()
+
+
+def attach_material(
+    session: Session,
+    request_id: str,
+    *,
+    asset_name: str,
+    category: AssetCategory,
+    file_name: str,
+    blob_key: str,
+    size: int,
+    md5: str,
+    sha256: str,
+    probe: dict[str, Any] | None = None,
+    actor: str,
+) -> tuple[int, list[LifecycleEvent]]:
+    """Store a material the portal gave us (a proxy, a template): LIGHT_BLUE at once.
+
+    Materials are references for the vendor's work, not deliverables, so the request's material
+    status does not move; a newer material of the same asset turns the previous one DARK_BLUE.
+    Attaching the same bytes again changes nothing (reconcile and webhooks may both report it).
+    """
+    request = session.get(SourceRequestRow, request_id)
+    if request is None:
+        raise NotFound(f"no source request {request_id!r}", request_id=request_id)
+    asset = _asset(session, request_id, asset_name, category, MATERIAL)
+    same = session.scalar(
+        select(AssetVersionRow).where(
+            AssetVersionRow.asset_id == asset.asset_id, AssetVersionRow.sha256 == sha256
+        )
+    )
+    if same is not None:
+        return same.version_id, []
+    number = (
+        session.scalar(
+            select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == asset.asset_id)
+        )
+        or 0
+    ) + 1
+    version = AssetVersionRow(
+        asset_id=asset.asset_id,
+        request_id=request_id,
+        number=number,
+        file_name=file_name,
+        blob_key=blob_key,
+        size=size,
+        md5=md5,
+        sha256=sha256,
+        probe=probe or {},
+        color=C.GRAY.value,
+        frozen=False,
+        created_by=actor,
+        created_at=_now(),
+    )
+    session.add(version)
+    session.flush()
+    ctx = _Context(session, request, version)
+    events = _supersede_others(ctx, actor)
+    reason = f"material {asset_name} v{number} from the portal"
+    event = _set_color(
+        ctx, version, to=C.LIGHT_BLUE, transition="attach", actor=actor, reason=reason, automatic=True
+    )
+    if event:
+        events.append(event)
+    session.flush()
+    return version.version_id, events

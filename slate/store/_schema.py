@@ -81,6 +81,8 @@ class AssetRow(Base):
     request_id: Mapped[str] = mapped_column(ForeignKey("source_requests.request_id"))
     category: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(128))
+    #: ``deliverable`` (what the vendor delivers) or ``material`` (what the portal gives: proxies, templates).
+    role: Mapped[str] = mapped_column(String(16), default="deliverable")
 
 
 class AssetVersionRow(Base):

@@ -230,3 +230,43 @@ def test_unknown_transition_is_refused(db: Database) -> None:
     create(db)
     with pytest.raises(TransitionError, match="unknown transition"):
         _apply(db, "teleport")
+
+
+def _attach(db: Database, content: bytes, name: str = "final_proxy") -> int:
+    import hashlib
+
+    from slate.models import AssetCategory
+
+    with db.session() as session:
+        version_id, _ = lifecycle.attach_material(
+            session,
+            "SR-1",
+            asset_name=name,
+            category=AssetCategory.VIDEO,
+            file_name="final.mp4",
+            blob_key=f"SR-1/{name}/{hashlib.sha256(content).hexdigest()}",
+            size=len(content),
+            md5=hashlib.md5(content).hexdigest(),
+            sha256=hashlib.sha256(content).hexdigest(),
+            actor="portal",
+        )
+    return version_id
+
+
+def test_portal_materials_are_active_at_once_and_leave_the_material_status_alone(db: Database) -> None:
+    create(db)
+    first = _attach(db, b"proxy v1")
+    assert (_status(db), _color(db, first)) == (M.NOT_RECEIVED, AssetColor.LIGHT_BLUE)
+    assert _attach(db, b"proxy v1") == first  # the same file reported twice is attached once
+    newer = _attach(db, b"proxy v2")
+    assert (_color(db, first), _color(db, newer)) == (AssetColor.DARK_BLUE, AssetColor.LIGHT_BLUE)
+    _apply(db, "cancel")
+    _apply(db, "uncancel")  # a proxy is not the vendor's material: back to NOT_RECEIVED
+    assert _status(db) is M.NOT_RECEIVED
+
+
+def test_a_material_asset_cannot_receive_deliverables(db: Database) -> None:
+    create(db)
+    _attach(db, b"proxy", name="main")
+    with pytest.raises(TransitionError, match="separate assets"):
+        put_version(db, asset="main")

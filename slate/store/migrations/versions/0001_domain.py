@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(64), sa.ForeignKey("source_requests.request_id"), nullable=False),
         sa.Column("category", sa.String(16), nullable=False),
         sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
         sa.UniqueConstraint("request_id", "name"),
     )
     op.create_table(
