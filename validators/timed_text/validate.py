@@ -34,7 +34,12 @@ def validate(subject: Any, context: QCContext) -> Report:
     result = read_path(path)
     findings = list(result.findings)
     if result.document is None:
-        return Report(subject=str(path), profile=profile.name, findings=findings, measurements={"events": 0})
+        return Report(
+            subject=str(path),
+            profile=profile.name,
+            findings=findings,
+            measurements={"readable": False, "events": 0},
+        )
     options = dict(context.options)
     for key, target in (("full_subtitle", "full_document"), ("reference", "reference_document")):
         if key in options and target not in options:

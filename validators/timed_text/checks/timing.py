@@ -88,7 +88,7 @@ def check_sequence(c: Checker) -> None:
                 gap_frames=frames,
                 previous_event=prev_index + 1,
             )
-        elif frames < half:
+        elif min_gap < frames < half:
             c.finding(
                 "TT_BRIDGE_GAP",
                 Severity.WARNING,

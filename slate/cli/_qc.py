@@ -1,0 +1,374 @@
+"""``slate qc`` and ``slate fix``: check files against a rule profile, and write corrected copies.
+
+``qc`` dispatches through :data:`validators.REGISTRY` by ``--type``, so every kind of asset a
+validator is registered for (timed text, audio) is checked the same way. Exit codes: 0 when no
+finding reaches BLOCKER, 1 when one does, 2 for an unreadable file or bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from slate.settings import get_settings
+from validators import REGISTRY, QCContext, Report, Severity
+from validators.profiles import Profile, ProfileError, load_profile
+from validators.timed_text import fixes
+from validators.timed_text.model import Document
+from validators.timed_text.options import parse_duration, parse_rate, parse_shot_changes
+from validators.timed_text.readers import read_path
+from validators.timed_text.validate import TIMED_TEXT_TYPES, validate_document
+from validators.timed_text.writers import write
+
+__all__ = ["fix", "qc", "register"]
+
+_UNREADABLE = {"AUDIO_UNREADABLE"}
+_STYLE = {
+    Severity.BLOCKER: "bold red",
+    Severity.ISSUE: "yellow",
+    Severity.WARNING: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``qc`` and ``fix`` to the ``slate`` command line."""
+    app.command("qc")(qc)
+    app.command("fix")(fix)
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/] {message}")
+    return typer.Exit(2)
+
+
+def _profile(name: str, overrides: list[str]) -> Profile:
+    try:
+        return load_profile(name, search_dirs=[get_settings().home / "profiles"], overrides=overrides)
+    except ProfileError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _context(
+    asset_type: str, language: str, fps: Fraction | None, profile: Profile, **extra: Any
+) -> QCContext:
+    options = {"profile": profile, **{k: v for k, v in extra.pop("options", {}).items() if v}}
+    return QCContext(
+        asset_type=asset_type,
+        language=language,
+        profile_name=profile.name,
+        fps=fps,
+        options=options,
+        **extra,
+    )
+
+
+def qc(
+    *,
+    files: Annotated[list[Path], typer.Argument(help="Files to check (timed text or audio).")],
+    asset_type: Annotated[
+        str, typer.Option("--type", help="subtitle, sdh, forced, template, printmaster, me, …")
+    ],
+    language: Annotated[
+        str, typer.Option("--language", help="Language tag (reading speed, line length).")
+    ] = "en",
+    fps: Annotated[
+        str | None, typer.Option("--fps", help="Programme frame rate: 25, 23.976, 24000/1001.")
+    ] = None,
+    program_duration: Annotated[
+        str | None, typer.Option("--program-duration", help="Seconds or HH:MM:SS:FF.")
+    ] = None,
+    start_timecode: Annotated[
+        str | None, typer.Option("--start-timecode", help="Programme start, e.g. 01:00:00:00.")
+    ] = None,
+    timebase: Annotated[
+        str | None, typer.Option("--timebase", help="Time base declared on the portal.")
+    ] = None,
+    layout: Annotated[
+        str | None, typer.Option("--layout", help="Requested channel layout: 2.0, 5.1, 7.1.")
+    ] = None,
+    children: Annotated[
+        bool, typer.Option("--children", help="A children's programme (slower reading).")
+    ] = False,
+    full: Annotated[
+        Path | None, typer.Option("--full", help="The full subtitle file a forced file belongs to.")
+    ] = None,
+    reference: Annotated[
+        Path | None, typer.Option("--reference", help="A correctly timed file to detect drift.")
+    ] = None,
+    shot_changes: Annotated[
+        Path | None, typer.Option("--shot-changes", help="One cut a line (frame/time).")
+    ] = None,
+    profile_name: Annotated[str, typer.Option("--profile", help="Rule profile name.")] = "netflix",
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override one rule: timed_text.max_duration_ms=6000.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Check files against a rule profile and print the findings with their timecodes."""
+    validators = REGISTRY.get(asset_type)
+    if not validators:
+        raise _fail(f"--type {asset_type!r} is not one of {', '.join(sorted(REGISTRY))}")
+    profile = _profile(profile_name, overrides or [])
+    try:
+        rate = parse_rate(fps) if fps else None
+        duration = parse_duration(program_duration, rate) if program_duration else None
+        cuts = parse_shot_changes(shot_changes, rate) if shot_changes else None
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    missing = [str(f) for f in [*files, full, reference] if f is not None and not f.is_file()]
+    if missing:
+        raise _fail(f"cannot read {', '.join(missing)}: no such file")
+    context = _context(
+        asset_type,
+        language,
+        rate,
+        profile,
+        program_duration=duration,
+        start_timecode=start_timecode,
+        declared_timebase=timebase,
+        channel_layout=layout,
+        options={"children": children, "full_subtitle": full, "reference": reference, "shot_changes": cuts},
+    )
+    reports = [_merge(f, [v(f, context) for v in validators]) for f in files]
+    _print(reports, files, as_json)
+    if any(_unreadable(r) for r in reports):
+        raise typer.Exit(2)
+    raise typer.Exit(1 if any(r.blocked for r in reports) else 0)
+
+
+def _merge(path: Path, reports: list[Report]) -> Report:
+    merged = Report(subject=str(path), profile=reports[0].profile)
+    for report in reports:
+        merged.findings.extend(report.findings)
+        merged.measurements.update(report.measurements)
+    return merged
+
+
+def _unreadable(report: Report) -> bool:
+    return report.measurements.get("readable") is False or any(f.code in _UNREADABLE for f in report.findings)
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """A report as the JSON ``slate qc --json`` prints: file, findings, measurements."""
+    return {
+        "file": report.subject,
+        "profile": report.profile,
+        "findings": [
+            {
+                "code": f.code,
+                "severity": str(f.severity),
+                "message": f.message,
+                "location": {**f.location.model_dump(exclude_none=True), "text": str(f.location)},
+                "rule": f.rule,
+                "fixable": f.fixable,
+            }
+            for f in report.findings
+        ],
+        "measurements": json.loads(json.dumps(report.measurements, default=str)),
+    }
+
+
+def _print(reports: list[Report], files: list[Path], as_json: bool) -> None:
+    if as_json:
+        payload: Any = [report_json(r) for r in reports]
+        typer.echo(json.dumps(payload[0] if len(files) == 1 else payload, indent=2, ensure_ascii=False))
+        return
+    console = Console(width=160)
+    for report in reports:
+        worst = report.worst
+        verdict = "clean" if worst is None else f"worst: {worst}"
+        table = Table(title=f"{report.subject} — profile {report.profile} — {verdict}", title_justify="left")
+        for column in ("severity", "code", "where", "message"):
+            table.add_column(column, overflow="fold")
+        for f in report.findings:
+            style = _STYLE[f.severity]
+            table.add_row(f"[{style}]{f.severity}[/]", f.code, str(f.location), f.message)
+        console.print(table)
+        figures = ", ".join(f"{k}={v}" for k, v in report.measurements.items() if v is not None)
+        console.print(f"[dim]{figures}[/]")
+
+
+def fix(
+    *,
+    files: Annotated[
+        list[Path], typer.Argument(help="Timed-text files to correct (never changed in place).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the corrected files.")],
+    fps: Annotated[
+        str | None, typer.Option("--fps", help="The frame rate the file is timed at / the programme's.")
+    ] = None,
+    shift: Annotated[
+        str | None, typer.Option("--shift", help="Move every time: -3600, -01:00:00:00.")
+    ] = None,
+    to_fps: Annotated[
+        str | None, typer.Option("--to-fps", help="Retime from --fps to this frame rate.")
+    ] = None,
+    snap: Annotated[bool, typer.Option("--snap", help="Snap times to frames.")] = False,
+    close_gaps: Annotated[
+        bool, typer.Option("--close-gaps", help="Close gaps under half a second to 2 frames.")
+    ] = False,
+    min_duration: Annotated[
+        bool, typer.Option("--min-duration", help="Extend short events where there is room.")
+    ] = False,
+    to_format: Annotated[
+        str | None, typer.Option("--format", help="srt, vtt or ttml (default: same as input).")
+    ] = None,
+    timebase: Annotated[
+        str, typer.Option("--timebase", help="TTML time base to write: media or smpte.")
+    ] = "media",
+    asset_type: Annotated[
+        str, typer.Option("--type", help="Asset type, for the rules checked after.")
+    ] = "subtitle",
+    language: Annotated[str, typer.Option("--language")] = "en",
+    profile_name: Annotated[str, typer.Option("--profile")] = "netflix",
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override one rule (key=value).")
+    ] = None,
+) -> None:
+    """Write corrected copies and print what changed; with no correction named, snap, close and extend."""
+    if asset_type not in TIMED_TEXT_TYPES:
+        raise _fail(f"slate fix corrects timed text; --type {asset_type!r} is not one of {TIMED_TEXT_TYPES}")
+    if to_format not in (None, "srt", "vtt", "ttml") or timebase not in ("media", "smpte"):
+        raise _fail("--format is srt, vtt or ttml; --timebase is media or smpte")
+    profile = _profile(profile_name, overrides or [])
+    try:
+        rate = parse_rate(fps) if fps else None
+        target_rate = parse_rate(to_fps) if to_fps else None
+        offset = parse_duration(shift, rate) if shift else None
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    if target_rate and rate is None:
+        raise _fail("--to-fps needs --fps (the rate the file is timed at)")
+    job = _FixJob(
+        plan=_plan(snap, close_gaps, min_duration, offset, target_rate),
+        rate=rate,
+        target_rate=target_rate,
+        offset=offset,
+        to_format=to_format,
+        timebase=timebase,
+        profile=profile,
+        asset_type=asset_type,
+        language=language,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    remaining = sum(_fix_one(path, out, job) for path in files)
+    raise typer.Exit(1 if remaining else 0)
+
+
+def _plan(
+    snap: bool, close: bool, extend: bool, offset: Fraction | None, target: Fraction | None
+) -> set[str]:
+    named = {name for name, on in (("snap", snap), ("close", close), ("extend", extend)) if on}
+    if not named and offset is None and target is None:
+        named = {"snap", "close", "extend"}
+    return (
+        named | ({"shift"} if offset is not None else set()) | ({"retime"} if target is not None else set())
+    )
+
+
+#: The finding codes each correction must leave clean.
+_FIXES_CODES = {
+    "shift": {"TT_START_OFFSET"},
+    "retime": {"TT_DRIFT"},
+    "snap": {"TT_NOT_FRAME_ALIGNED"},
+    "close": {"TT_BRIDGE_GAP", "TT_GAP"},
+    "extend": {"TT_MIN_DURATION"},
+}
+
+
+@dataclass(frozen=True)
+class _FixJob:
+    """What ``slate fix`` was asked to do, the same for every file."""
+
+    plan: set[str]
+    rate: Fraction | None
+    target_rate: Fraction | None
+    offset: Fraction | None
+    to_format: str | None
+    timebase: str
+    profile: Profile
+    asset_type: str
+    language: str
+
+
+def _fix_one(path: Path, out: Path, job: _FixJob) -> int:
+    """Correct one file into ``out``; return how many findings of the fixed rules remain."""
+    console = Console(width=160)
+    result = read_path(path)
+    if result.document is None:
+        raise _fail(f"{path}: cannot be read: " + "; ".join(f.message for f in result.findings))
+    fmt = job.to_format or ("ttml" if result.document.format in ("ttml", "scc") else result.document.format)
+    target = out / f"{path.stem}.{'xml' if fmt == 'ttml' else fmt}"
+    if target.resolve() == path.resolve():
+        raise _fail(f"{target} is the input file; slate fix never writes in place")
+    fps = job.target_rate or job.rate or result.document.frame_rate
+    document, changes = _apply(result.document, job, fps)
+    _write_atomically(target, write(document, fmt, fps=fps, time_base=job.timebase))
+    console.print(f"[bold]{path}[/] → [bold]{target}[/] ({len(changes)} change(s))")
+    for change in changes[:50]:
+        console.print(f"  {change}")
+    if len(changes) > 50:
+        console.print(f"  … and {len(changes) - 50} more")
+    return _recheck(target, job, fps, console)
+
+
+def _apply(document: Document, job: _FixJob, fps: Fraction | None) -> tuple[Document, list[str]]:
+    rules = job.profile.for_asset(job.asset_type).timed_text
+    steps: list[fixes.FixResult] = []
+    if job.offset is not None:
+        steps.append(fixes.shift(document, job.offset))
+    if job.target_rate is not None and job.rate is not None:
+        steps.append(fixes.retime(_last(steps, document), job.rate, job.target_rate))
+    if fps is not None and "snap" in job.plan:
+        steps.append(fixes.snap_to_frames(_last(steps, document), fps))
+    if fps is not None and "close" in job.plan and rules.language(job.language).gap_checks:
+        steps.append(
+            fixes.close_gaps(_last(steps, document), fps, rules.min_gap_frames, rules.bridge_gap_window_ms)
+        )
+    if "extend" in job.plan:
+        minimum = rules.min_duration_for(job.language)
+        steps.append(fixes.extend_min_duration(_last(steps, document), fps, minimum, rules.min_gap_frames))
+    return _last(steps, document), [change for step in steps for change in step.changes]
+
+
+def _last(steps: list[fixes.FixResult], original: Document) -> Document:
+    return steps[-1].document if steps else original
+
+
+def _recheck(target: Path, job: _FixJob, fps: Fraction | None, console: Console) -> int:
+    """Validate the written file; count findings of the rules the plan fixed that are still there."""
+    reread = read_path(target)
+    if reread.document is None:
+        console.print(f"[red]the written file {target} does not read back[/]")
+        return 1
+    context = _context(job.asset_type, job.language, fps, job.profile)
+    report = validate_document(reread.document, context, job.profile)
+    wanted: set[str] = set().union(*(_FIXES_CODES[step] for step in job.plan))
+    left = [f for f in report.findings if f.code in wanted]
+    for finding in left[:20]:
+        console.print(f"  [yellow]still:[/] {finding.code} {finding.location}: {finding.message}")
+    if not left:
+        console.print(f"  [green]clean for {', '.join(sorted(wanted))}[/]")
+    return len(left)
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write to a temporary file beside ``target`` and rename it, so nothing is ever half-written."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

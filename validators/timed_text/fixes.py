@@ -1,0 +1,149 @@
+"""Auto-corrections: each takes a document and gives a NEW one plus what it changed, in words.
+
+They never touch a file; the caller writes the result under a new name and validates it again,
+so a fix is only trusted when the rule it fixes comes back clean. Times stay exact: before a
+frame-based fix the document is recounted in a timescale where every frame is a whole number of
+units (a multiple of the frame rate's numerator).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+from validators.timed_text.checks._common import fmt
+from validators.timed_text.model import Document, common_timescale, format_timecode, to_units
+
+__all__ = [
+    "FixResult",
+    "close_gaps",
+    "extend_min_duration",
+    "frame_exact",
+    "retime",
+    "shift",
+    "snap_to_frames",
+]
+
+
+@dataclass
+class FixResult:
+    """The corrected document and one line per change (event number, old → new, why)."""
+
+    document: Document
+    changes: list[str] = field(default_factory=list)
+
+
+def frame_exact(document: Document, fps: Fraction) -> Document:
+    """The same times in a timescale where one frame at ``fps`` is a whole number of units."""
+    scale = document.timescale * fps.numerator // math.gcd(document.timescale, fps.numerator)
+    return document.rescaled(scale)
+
+
+def shift(document: Document, offset: Fraction, fps: Fraction | None = None) -> FixResult:
+    """Every time moved by ``offset`` seconds (negative moves earlier); nothing may go below zero."""
+    scale = common_timescale([offset], base=document.timescale)
+    doc = document.rescaled(scale)
+    delta = to_units(offset, scale)
+    events = [replace(e, begin=max(0, e.begin + delta), end=max(0, e.end + delta)) for e in doc.events]
+    sign = "+" if offset >= 0 else "-"
+    change = f"all {len(events)} events shifted by {sign}{fmt(abs(offset), 3)} s"
+    return FixResult(doc.with_events(events), [change] if delta else [])
+
+
+def retime(document: Document, source_fps: Fraction, target_fps: Fraction) -> FixResult:
+    """Times counted in frames of ``source_fps`` moved to the same frames at ``target_fps``.
+
+    A file timed against a 24 fps picture played against 23.976 drifts by 1 frame in 1000; this
+    keeps each event on its frame, so the drift disappears.
+    """
+    ratio = source_fps / target_fps
+    scale = common_timescale([ratio / document.timescale], base=document.timescale * target_fps.numerator)
+    events = [
+        replace(
+            e,
+            begin=to_units(Fraction(e.begin, document.timescale) * ratio, scale),
+            end=to_units(Fraction(e.end, document.timescale) * ratio, scale),
+        )
+        for e in document.events
+    ]
+    doc = replace(document.with_events(events, scale), frame_rate=target_fps if document.frame_rate else None)
+    return FixResult(
+        doc, [f"all {len(events)} events retimed from {source_fps} to {target_fps} fps (×{ratio})"]
+    )
+
+
+def snap_to_frames(document: Document, fps: Fraction) -> FixResult:
+    """Every in- and out-time moved to the nearest frame boundary at ``fps``."""
+    doc = frame_exact(document, fps)
+    frame = doc.timescale * fps.denominator // fps.numerator
+    changes: list[str] = []
+    events = []
+    for number, event in enumerate(doc.events, 1):
+        begin = (2 * event.begin + frame) // (2 * frame) * frame
+        end = max(begin + frame, (2 * event.end + frame) // (2 * frame) * frame)
+        if (begin, end) != (event.begin, event.end):
+            changes.append(
+                f"event {number}: snapped to frames, now {_tc(doc, begin, fps)}–{_tc(doc, end, fps)}"
+            )
+        events.append(replace(event, begin=begin, end=end))
+    return FixResult(doc.with_events(events), changes)
+
+
+def close_gaps(document: Document, fps: Fraction, min_gap_frames: int = 2, window_ms: int = 500) -> FixResult:
+    """Gaps shorter than the half-second window (and not already ``min_gap_frames``) set to exactly it.
+
+    The earlier event's out-time moves: later for a bridge gap, earlier for a gap under 2 frames.
+    Overlaps are left for a person to decide.
+    """
+    doc = frame_exact(document, fps)
+    frame = doc.timescale * fps.denominator // fps.numerator
+    window = to_units(Fraction(window_ms, 1000), doc.timescale)
+    events = [replace(e) for e in doc.events]
+    order = sorted(range(len(events)), key=lambda i: events[i].begin)
+    changes = []
+    for prev_i, next_i in itertools.pairwise(order):
+        prev, nxt = events[prev_i], events[next_i]
+        gap = nxt.begin - prev.end
+        target = nxt.begin - min_gap_frames * frame
+        if gap < 0 or gap >= window or target == prev.end or target <= prev.begin:
+            continue
+        changes.append(
+            f"event {prev_i + 1}: out {_tc(doc, prev.end, fps)} → {_tc(doc, target, fps)} "
+            f"({min_gap_frames}-frame gap before event {next_i + 1})"
+        )
+        prev.end = target
+    return FixResult(doc.with_events(events), changes)
+
+
+def extend_min_duration(
+    document: Document, fps: Fraction | None, min_ms: int, min_gap_frames: int = 2
+) -> FixResult:
+    """Events shorter than ``min_ms`` lengthened to it (rounded up to a frame) where the next allows."""
+    doc = frame_exact(document, fps) if fps else document.rescaled(document.timescale)
+    frame = doc.timescale * fps.denominator // fps.numerator if fps else 0
+    need = Fraction(min_ms * doc.timescale, 1000)
+    need_units = math.ceil(need / frame) * frame if frame else math.ceil(need)
+    events = [replace(e) for e in doc.events]
+    order = sorted(range(len(events)), key=lambda i: events[i].begin)
+    changes = []
+    for position, i in enumerate(order):
+        event = events[i]
+        if event.end - event.begin >= need or event.end <= event.begin:
+            continue
+        target = event.begin + need_units
+        if position + 1 < len(order):
+            room = events[order[position + 1]].begin - min_gap_frames * frame
+            if target > room:
+                changes.append(f"event {i + 1}: too short but no room before the next event; left as is")
+                continue
+        changes.append(
+            f"event {i + 1}: out {_tc(doc, event.end, fps)} → {_tc(doc, target, fps)} (minimum duration)"
+        )
+        event.end = target
+    return FixResult(doc.with_events(events), changes)
+
+
+def _tc(document: Document, units: int, fps: Fraction | None) -> str:
+    return format_timecode(units, document.timescale, fps)

@@ -1,0 +1,73 @@
+"""Reading the values people type: frame rates, durations, offsets and shot-change lists.
+
+``23.976`` means 24000/1001 (and 29.97, 59.94 likewise): a decimal within 0.01 of a NTSC rate is
+taken as that exact rate, never as a float. Each parser raises ``ValueError`` with a message that
+names the value and the expected form.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from pathlib import Path
+
+__all__ = ["parse_duration", "parse_rate", "parse_shot_changes"]
+
+_CLOCK = re.compile(r"(-)?(\d+):(\d{2}):(\d{2})(?:([.,]\d+)|[:;](\d{2}))?\Z")
+_NTSC_TOLERANCE = Fraction(1, 100)
+
+
+def parse_rate(text: str) -> Fraction:
+    """``24000/1001``, ``23.976``, ``25`` → an exact frame rate."""
+    try:
+        rate = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"frame rate {text!r} is not a number like 25, 23.976 or 24000/1001") from exc
+    if rate <= 0:
+        raise ValueError(f"frame rate {text!r} must be positive")
+    if rate.denominator != 1 and "/" not in text:
+        nominal = -(-rate.numerator // rate.denominator)
+        ntsc = Fraction(nominal * 1000, 1001)
+        if abs(rate - ntsc) <= _NTSC_TOLERANCE:
+            return ntsc
+    return rate
+
+
+def parse_duration(text: str, fps: Fraction | None = None) -> Fraction:
+    """Seconds (``5400.5``, ``-3600``) or a clock (``01:30:00.500``, ``01:30:00:12`` at ``fps``)."""
+    value = text.strip()
+    match = _CLOCK.match(value)
+    if match is None:
+        try:
+            return Fraction(value)
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ValueError(f"{text!r} is not seconds (5400.5) nor a timecode (01:30:00:00)") from exc
+    sign = -1 if match[1] else 1
+    seconds = Fraction((int(match[2]) * 60 + int(match[3])) * 60 + int(match[4]))
+    if match[5]:
+        seconds += Fraction("0" + match[5].replace(",", "."))
+    if match[6]:
+        if fps is None:
+            raise ValueError(f"{text!r} counts frames: give --fps too")
+        nominal = -(-fps.numerator // fps.denominator)
+        seconds = (seconds * nominal + int(match[6])) / fps
+    return sign * seconds
+
+
+def parse_shot_changes(path: Path, fps: Fraction | None) -> list[Fraction]:
+    """A shot-change list: one cut a line, as a frame number, seconds (``12.5``) or a timecode."""
+    cuts = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        value = line.strip()
+        if not value or value.startswith("#"):
+            continue
+        try:
+            if value.isdigit():
+                if fps is None:
+                    raise ValueError("frame numbers need --fps")
+                cuts.append(Fraction(int(value)) / fps)
+            else:
+                cuts.append(parse_duration(value, fps))
+        except ValueError as exc:
+            raise ValueError(f"{path}: line {number}: {exc}") from exc
+    return cuts
