@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from slate.cli import _backlot, _db, _demo, _status
+from slate.cli import _backlot, _db, _demo, _qc, _status
 
 __all__ = ["app", "main"]
 
@@ -22,6 +22,7 @@ app.add_typer(_db.app, name="db")
 app.command("status")(_status.status)
 app.command("demo")(_demo.demo)
 app.command("backlot-emulator")(_backlot.backlot_emulator)
+_qc.register(app)
 
 
 def main() -> None:
