@@ -103,6 +103,21 @@ class Settings(BaseSettings):
     #: Attempts per S3 call (the first one included), in botocore's standard retry mode.
     s3_max_attempts: int = 5
 
+    # --- embedded stack: `slate up` and the served deployments (issue 5, item 2) ---
+    #: Port of the stack's Prefect server (UI and API). With ``slate up --port-base N`` the
+    #: server, receiver and emulator take N, N+1 and N+2 instead of their own settings.
+    stack_prefect_port: int = 4200
+    #: Seconds between the serving process's looks for runs to start (Prefect's default is 10).
+    stack_poll_seconds: float = 2.0
+    #: Flow runs the serving process runs at once (runs paused for an operator hold a slot).
+    stack_run_limit: int = 8
+    #: Seconds each part of the stack may take to become ready when it starts.
+    stack_start_timeout: float = 120.0
+    #: Seconds each part may take to stop after SIGTERM before it is killed.
+    stack_stop_timeout: float = 20.0
+    #: Whether served deployments keep prefect.yaml's schedules active (reconcile's cron).
+    stack_schedules_active: bool = True
+
     @property
     def effective_database_url(self) -> str:
         """The URL to connect to: the configured one, or SQLite under ``home``."""
