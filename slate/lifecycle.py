@@ -33,8 +33,10 @@ __all__ = [
     "apply",
     "attach_material",
     "create_request",
+    "ensure_asset",
     "receive_version",
     "set_service",
+    "uncancel",
 ]
 
 M = MaterialStatus
@@ -214,7 +216,9 @@ def _current_versions(session: Session, request_id: str) -> list[AssetVersionRow
     )
 
 
-def _asset(session: Session, request_id: str, name: str, category: AssetCategory, role: str) -> AssetRow:
+def ensure_asset(
+    session: Session, request_id: str, name: str, category: AssetCategory, role: str
+) -> AssetRow:
     """The asset ``name`` of a request, created on first use; its role never changes."""
     asset = session.scalar(select(AssetRow).where(AssetRow.request_id == request_id, AssetRow.name == name))
     if asset is None:
@@ -471,7 +475,7 @@ def receive_version(
     request = session.get(SourceRequestRow, request_id)
     if request is None:
         raise NotFound(f"no source request {request_id!r}", request_id=request_id)
-    asset = _asset(session, request_id, asset_name, category, DELIVERABLE)
+    asset = ensure_asset(session, request_id, asset_name, category, DELIVERABLE)
     number = (
         session.scalar(
             select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == asset.asset_id)
@@ -543,7 +547,7 @@ def attach_material(
     request = session.get(SourceRequestRow, request_id)
     if request is None:
         raise NotFound(f"no source request {request_id!r}", request_id=request_id)
-    asset = _asset(session, request_id, asset_name, category, MATERIAL)
+    asset = ensure_asset(session, request_id, asset_name, category, MATERIAL)
     same = session.scalar(
         select(AssetVersionRow).where(
             AssetVersionRow.asset_id == asset.asset_id, AssetVersionRow.sha256 == sha256
@@ -584,3 +588,9 @@ def attach_material(
         events.append(event)
     session.flush()
     return version.version_id, events
+
+
+def uncancel(session: Session, request_id: str, *, actor: str, reason: str = "") -> list[LifecycleEvent]:
+    """Uncancel a request: back to RECEIVED when it has material to validate, else NOT_RECEIVED."""
+    name = "uncancel_with_material" if _current_versions(session, request_id) else "uncancel"
+    return apply(session, request_id, name, actor=actor, reason=reason)

@@ -78,6 +78,8 @@ class SourceRequest(_Record):
     portal_status: PortalStatus = PortalStatus.OPEN
     material_status: MaterialStatus = MaterialStatus.NOT_RECEIVED
     runtime_seconds: Decimal | None = None
+    #: Channels the delivered audio must have (6 for 5.1), when the portal states it.
+    audio_channels: int | None = None
     notes: str = ""
     internal_cost: Decimal | None = None
     third_party_fee: Decimal | None = None

@@ -15,8 +15,11 @@ from slate.store._schema import (
     AuditEventRow,
     Base,
     DeliveryRow,
+    QCReportRow,
+    RateBucketRow,
     RejectionRow,
     SourceRequestRow,
+    WatermarkRow,
 )
 
 __all__ = [
@@ -26,8 +29,11 @@ __all__ = [
     "Base",
     "Database",
     "DeliveryRow",
+    "QCReportRow",
+    "RateBucketRow",
     "RejectionRow",
     "SourceRequestRow",
+    "WatermarkRow",
     "audit_trail",
     "get_request",
     "get_version",

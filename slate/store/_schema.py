@@ -33,8 +33,11 @@ __all__ = [
     "AuditEventRow",
     "Base",
     "DeliveryRow",
+    "QCReportRow",
+    "RateBucketRow",
     "RejectionRow",
     "SourceRequestRow",
+    "WatermarkRow",
 ]
 
 
@@ -65,6 +68,7 @@ class SourceRequestRow(Base):
     portal_status: Mapped[str] = mapped_column(String(32))
     material_status: Mapped[str] = mapped_column(String(32))
     runtime_seconds: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    audio_channels: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text, default="")
     internal_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     third_party_fee: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -160,3 +164,39 @@ class AuditEventRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QCReportRow(Base):
+    """A QC report on one version, kept whole (JSON) beside its verdict."""
+
+    __tablename__ = "qc_reports"
+
+    report_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("asset_versions.version_id"), index=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("source_requests.request_id"))
+    profile: Mapped[str] = mapped_column(String(64))
+    worst: Mapped[str | None] = mapped_column(String(16))
+    blocked: Mapped[bool] = mapped_column(Boolean)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WatermarkRow(Base):
+    """How far a scheduled job has read a changing source (e.g. the portal's change feed)."""
+
+    __tablename__ = "watermarks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RateBucketRow(Base):
+    """A token bucket shared by every worker: bandwidth owed and when it was last refilled."""
+
+    __tablename__ = "rate_buckets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rate_bps: Mapped[float] = mapped_column()
+    tokens: Mapped[float] = mapped_column()
+    updated_at: Mapped[float] = mapped_column()

@@ -97,7 +97,7 @@ def _check_replay(session: object) -> None:
         if event.subject == "material":
             assert material.get(event.request_id) == event.from_state, "each line starts where the last ended"
             material[event.request_id] = event.to_state
-        else:
+        elif event.subject == "version":
             assert event.version_id is not None
             assert color.get(event.version_id, AssetColor.GRAY.value) == event.from_state
             color[event.version_id] = event.to_state

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("portal_status", sa.String(32), nullable=False),
         sa.Column("material_status", sa.String(32), nullable=False),
         sa.Column("runtime_seconds", sa.Numeric(12, 3)),
+        sa.Column("audio_channels", sa.Integer),
         sa.Column("notes", sa.Text, nullable=False),
         sa.Column("internal_cost", sa.Numeric(12, 2)),
         sa.Column("third_party_fee", sa.Numeric(12, 2)),
@@ -114,8 +115,43 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_audit_events_request_id", "audit_events", ["request_id"])
+    op.create_table(
+        "qc_reports",
+        sa.Column("report_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("version_id", sa.Integer, sa.ForeignKey("asset_versions.version_id"), nullable=False),
+        sa.Column("request_id", sa.String(64), sa.ForeignKey("source_requests.request_id"), nullable=False),
+        sa.Column("profile", sa.String(64), nullable=False),
+        sa.Column("worst", sa.String(16)),
+        sa.Column("blocked", sa.Boolean, nullable=False),
+        sa.Column("report", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_qc_reports_version_id", "qc_reports", ["version_id"])
+    op.create_table(
+        "watermarks",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "rate_buckets",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("rate_bps", sa.Float, nullable=False),
+        sa.Column("tokens", sa.Float, nullable=False),
+        sa.Column("updated_at", sa.Float, nullable=False),
+    )
 
 
 def downgrade() -> None:
-    for table in ("audit_events", "rejections", "deliveries", "asset_versions", "assets", "source_requests"):
+    for table in (
+        "rate_buckets",
+        "watermarks",
+        "qc_reports",
+        "audit_events",
+        "rejections",
+        "deliveries",
+        "asset_versions",
+        "assets",
+        "source_requests",
+    ):
         op.drop_table(table)
