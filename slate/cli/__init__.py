@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from slate.cli import _backlot, _db, _demo, _qc, _status
+from slate.cli import _backlot, _db, _demo, _qc, _status, _webhooks
 
 __all__ = ["app", "main"]
 
@@ -23,6 +23,8 @@ app.command("status")(_status.status)
 app.command("demo")(_demo.demo)
 app.command("backlot-emulator")(_backlot.backlot_emulator)
 _qc.register(app)
+app.command("webhooks")(_webhooks.webhooks)
+app.command("webhook-receiver")(_webhooks.webhook_receiver)
 
 
 def main() -> None:

@@ -1,0 +1,77 @@
+"""``slate webhooks`` (the outbox and what became of each event) and ``slate webhook-receiver``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from slate.settings import get_settings
+from slate.store import open_database
+from slate.store.webhook_events import DispatchState, OutboxEntry, count_by_state, list_events
+
+__all__ = ["webhook_receiver", "webhooks"]
+
+
+def _table(entries: list[OutboxEntry], counts: dict[DispatchState, int]) -> Table:
+    summary = ", ".join(f"{state.value} {count}" for state, count in counts.items())
+    table = Table(title=f"webhook events ({summary})", title_justify="left")
+    for column in ("received", "event id", "type", "request", "state", "tries", "flow run / error"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        outcome = e.flow_run_id or e.last_error or "-"
+        table.add_row(
+            e.received_at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.event_id,
+            e.event_type,
+            e.request_id or "-",
+            e.state.value,
+            str(e.attempts),
+            f"{e.deployment or ''} {outcome}".strip(),
+        )
+    return table
+
+
+def webhooks(
+    state: Annotated[DispatchState | None, typer.Option("--state", help="Only events in this state.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many events, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List received portal webhooks and their dispatch state (pending, dispatched, ignored, failed)."""
+    database = open_database()
+    try:
+        with database.session() as session:
+            entries = list_events(session, state=state, limit=limit)
+            counts = count_by_state(session)
+    finally:
+        database.dispose()
+    if as_json:
+        payload = {
+            "counts": {s.value: n for s, n in counts.items()},
+            "events": [e.model_dump(mode="json", exclude={"body"}) for e in entries],
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    Console(width=160).print(_table(entries, counts))
+
+
+def webhook_receiver(
+    port: int | None = typer.Option(None, "--port", help="Port (default: SLATE_WEBHOOK_RECEIVER_PORT)."),
+    host: str | None = typer.Option(None, "--host", help="Interface (default: SLATE_WEBHOOK_RECEIVER_HOST)."),
+) -> None:
+    """Run the signed webhook receiver; it stores events and starts their Prefect flow runs."""
+    settings = get_settings()
+    # The app lives in deployments/ (it talks to Prefect); uvicorn imports it by name so that
+    # slate/ itself never imports Prefect.
+    uvicorn.run(
+        "deployments.webhook_receiver:create_app",
+        factory=True,
+        host=host or settings.webhook_receiver_host,
+        port=port or settings.webhook_receiver_port,
+        access_log=False,
+        log_level="warning",
+    )

@@ -1,0 +1,146 @@
+"""The dispatcher against a real Prefect server: one flow run per event, whatever happens.
+
+Runs are only created (nothing executes the stand-in flows); each is found by its idempotency key,
+which is the event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import update
+
+from deployments.dispatcher import DispatchConfig, dispatch_pending
+from deployments.routes import ROUTES
+from slate.backlot.webhooks import EventType, WebhookEvent
+from slate.store import Database
+from slate.store.webhook_events import (
+    DispatchState,
+    OutboxEntry,
+    WebhookEventRow,
+    get_event,
+    record_event,
+    requeue_failed,
+)
+from tests.deployments.helpers import free_port, make_event, runs_for
+from tests.fixtures.prefect_server import PrefectServer
+
+
+def _store(database: Database, *events: WebhookEvent) -> None:
+    with database.session() as session:
+        for event in events:
+            assert record_event(session, event)
+
+
+def _entry(database: Database, event_id: str) -> OutboxEntry:
+    with database.session() as session:
+        entry = get_event(session, event_id)
+    assert entry is not None
+    return entry
+
+
+def test_each_routed_event_starts_one_run_of_its_deployment(
+    database: Database, prefect_server: PrefectServer, stand_in_deployments: dict[str, UUID]
+) -> None:
+    events = [make_event(event_type, n=i) for i, event_type in enumerate(ROUTES)]
+    _store(database, *events)
+    report = asyncio.run(dispatch_pending(database, DispatchConfig(api_url=prefect_server.api_url)))
+    assert report.dispatched == len(events) and report.unreachable is None
+    runs = runs_for([e.id for e in events])
+    for event in events:
+        entry = _entry(database, event.id)
+        (run,) = runs[event.id]
+        assert entry.state is DispatchState.DISPATCHED
+        assert entry.flow_run_id == str(run.id)
+        assert run.deployment_id == stand_in_deployments[ROUTES[event.type]]
+        assert run.parameters == {"event": event.model_dump(mode="json")}
+
+
+def test_unrouted_event_is_ignored_and_starts_nothing(
+    database: Database, prefect_server: PrefectServer, stand_in_deployments: dict[str, UUID]
+) -> None:
+    event = make_event(EventType.DELIVERY_ACCEPTED)
+    assert EventType.DELIVERY_ACCEPTED not in ROUTES
+    _store(database, event)
+    report = asyncio.run(dispatch_pending(database, DispatchConfig(api_url=prefect_server.api_url)))
+    assert report.ignored == 1 and report.dispatched == 0
+    assert _entry(database, event.id).state is DispatchState.IGNORED
+    assert runs_for([event.id]) == {event.id: []}
+
+
+def test_prefect_down_then_back_loses_nothing(
+    database: Database, prefect_server: PrefectServer, stand_in_deployments: dict[str, UUID]
+) -> None:
+    events = [make_event(EventType.ASSIGNMENT_CREATED, n=i) for i in range(6)]
+    _store(database, *events)
+    down = DispatchConfig(api_url=f"http://127.0.0.1:{free_port()}/api", concurrency=1)
+    report = asyncio.run(dispatch_pending(database, down))
+    assert report.unreachable is not None and "unreachable" in report.unreachable
+    assert report.dispatched == 0
+    entries = [_entry(database, e.id) for e in events]
+    assert all(e.state is DispatchState.PENDING for e in entries)
+    tried = [e for e in entries if e.attempts]
+    assert tried and all(e.last_error and "unreachable" in e.last_error for e in tried)
+    assert len(tried) < len(events), "a pass stops at the first unreachable error"
+    assert runs_for([e.id for e in events]) == {e.id: [] for e in events}
+
+    report = asyncio.run(dispatch_pending(database, DispatchConfig(api_url=prefect_server.api_url)))
+    assert report.dispatched == len(events)
+    runs = runs_for([e.id for e in events])
+    for event in events:
+        entry = _entry(database, event.id)
+        assert entry.state is DispatchState.DISPATCHED
+        assert [str(r.id) for r in runs[event.id]] == [entry.flow_run_id]
+
+
+def test_dispatching_an_event_again_reuses_its_run(
+    database: Database, prefect_server: PrefectServer, stand_in_deployments: dict[str, UUID]
+) -> None:
+    """A crash between creating the run and recording it: the next pass must not start a second run."""
+    event = make_event(EventType.REDELIVERY_REQUESTED)
+    _store(database, event)
+    config = DispatchConfig(api_url=prefect_server.api_url)
+    asyncio.run(dispatch_pending(database, config))
+    first = _entry(database, event.id).flow_run_id
+    with database.session() as session:
+        session.execute(
+            update(WebhookEventRow)
+            .where(WebhookEventRow.event_id == event.id)
+            .values(state=DispatchState.PENDING.value, flow_run_id=None)
+        )
+    report = asyncio.run(dispatch_pending(database, config))
+    assert report.dispatched == 1
+    again = _entry(database, event.id)
+    assert again.flow_run_id == first and again.attempts == 2
+    assert len(runs_for([event.id])[event.id]) == 1
+
+
+def test_missing_deployment_backs_off_then_fails_and_can_be_requeued(
+    database: Database, prefect_server: PrefectServer, stand_in_deployments: dict[str, UUID]
+) -> None:
+    event = make_event(EventType.PROXY_AVAILABLE)
+    _store(database, event)
+    routes = {EventType.PROXY_AVAILABLE: "bulk-download/no-such-deployment"}
+    config = DispatchConfig(api_url=prefect_server.api_url, max_attempts=2)
+
+    report = asyncio.run(dispatch_pending(database, config, routes=routes))
+    entry = _entry(database, event.id)
+    assert report.retrying == 1
+    assert entry.state is DispatchState.PENDING and entry.attempts == 1
+    assert entry.last_error and "not found" in entry.last_error
+    assert entry.next_attempt_at is not None and entry.next_attempt_at > datetime.now(UTC)
+    assert asyncio.run(dispatch_pending(database, config, routes=routes)).retrying == 0, "not due yet"
+
+    with database.session() as session:
+        session.execute(
+            update(WebhookEventRow).where(WebhookEventRow.event_id == event.id).values(next_attempt_at=None)
+        )
+    assert asyncio.run(dispatch_pending(database, config, routes=routes)).failed == 1
+    assert _entry(database, event.id).state is DispatchState.FAILED
+
+    with database.session() as session:
+        assert requeue_failed(session, [event.id]) == 1
+    assert asyncio.run(dispatch_pending(database, config)).dispatched == 1
+    assert len(runs_for([event.id])[event.id]) == 1

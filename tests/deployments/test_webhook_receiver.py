@@ -1,0 +1,145 @@
+"""The receiver's answers: 401 for forged or replayed requests, 422 for bad bodies, the event
+stored before 202, a redelivery 200 with nothing new, 503 when the outbox cannot be written."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from slate.backlot.webhooks import HEADER_ID, HEADER_SIGNATURE, EventType, sign, signature_headers
+from slate.store import Database
+from slate.store.webhook_events import DispatchState, count_by_state, get_event
+from tests.deployments.helpers import SECRET, make_event, post, signed
+
+
+def _stored(database: Database) -> int:
+    with database.session() as session:
+        return sum(count_by_state(session).values())
+
+
+def test_valid_event_is_stored_pending_before_it_is_acknowledged(receiver: str, database: Database) -> None:
+    event = make_event(EventType.ASSIGNMENT_CREATED, title="Show S01E01")
+    response = post(receiver, event)
+    assert response.status_code == 202
+    assert response.json() == {"event_id": event.id, "status": "accepted"}
+    with database.session() as session:
+        entry = get_event(session, event.id)
+    assert entry is not None
+    assert entry.state is DispatchState.PENDING
+    assert entry.event() == event
+    assert entry.attempts == 0 and entry.flow_run_id is None
+
+
+def test_duplicate_event_is_acknowledged_and_stored_once(receiver: str, database: Database) -> None:
+    event = make_event()
+    assert post(receiver, event).status_code == 202
+    again = post(receiver, event)
+    assert again.status_code == 200
+    assert again.json()["status"] == "duplicate"
+    assert _stored(database) == 1
+
+
+def test_wrong_signature_is_refused_and_nothing_stored(receiver: str, database: Database) -> None:
+    event = make_event()
+    response = post(receiver, event, headers=signed(event, secret="not-the-secret")["headers"])
+    assert response.status_code == 401
+    assert "signature" in response.json()["detail"]
+    assert _stored(database) == 0
+
+
+def test_tampered_body_is_refused(receiver: str, database: Database) -> None:
+    event = make_event()
+    kwargs = signed(event)
+    tampered = kwargs["content"].replace(b"assignment.created", b"assignment.canceled")
+    response = httpx.post(f"{receiver}/webhooks", content=tampered, headers=kwargs["headers"])
+    assert response.status_code == 401
+    assert _stored(database) == 0
+
+
+def test_missing_signature_headers_are_refused(receiver: str, database: Database) -> None:
+    event = make_event()
+    response = httpx.post(f"{receiver}/webhooks", content=event.model_dump_json().encode())
+    assert response.status_code == 401
+    assert _stored(database) == 0
+
+
+@pytest.mark.parametrize("offset", [-301, +301, -3600])
+def test_replay_outside_the_window_is_refused(receiver: str, database: Database, offset: int) -> None:
+    """A correctly signed request whose timestamp is more than 300 s away counts as a replay."""
+    event = make_event()
+    response = post(receiver, event, headers=signed(event, timestamp=int(time.time()) + offset)["headers"])
+    assert response.status_code == 401
+    assert "tolerance" in response.json()["detail"]
+    assert _stored(database) == 0
+
+
+def test_timestamp_inside_the_window_is_accepted(receiver: str) -> None:
+    event = make_event()
+    response = post(receiver, event, headers=signed(event, timestamp=int(time.time()) - 240)["headers"])
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b"{not json", None),
+        (b'{"id": "e1", "type": "assignment.created"}', "occurred_at"),
+        (b'{"id": "e1", "type": "no.such.type", "occurred_at": "2026-01-01T00:00:00Z"}', "type"),
+        (b'{"id": "", "type": "assignment.created", "occurred_at": "2026-01-01T00:00:00Z"}', "id"),
+        (b'{"id": "e1", "type": "proxy.available", "occurred_at": "2026-01-01T00:00:00Z", "x": 1}', "x"),
+    ],
+)
+def test_malformed_body_is_422_and_nothing_stored(
+    receiver: str, database: Database, body: bytes, where: str | None
+) -> None:
+    """Signed correctly (so the signature is not the problem) but not a valid event."""
+    response = httpx.post(f"{receiver}/webhooks", content=body, headers=signature_headers(SECRET, "e1", body))
+    assert response.status_code == 422
+    if where is not None:
+        assert any(where in error["loc"] for error in response.json()["detail"])
+    assert _stored(database) == 0
+
+
+def test_id_header_disagreeing_with_body_is_422(receiver: str, database: Database) -> None:
+    event = make_event()
+    kwargs = signed(event)
+    kwargs["headers"][HEADER_ID] = "evt-someone-else"
+    response = httpx.post(f"{receiver}/webhooks", **kwargs)
+    assert response.status_code == 422
+    assert _stored(database) == 0
+
+
+def test_oversized_body_is_413(receiver: str, database: Database) -> None:
+    event = make_event(blob="x" * 70_000)
+    assert post(receiver, event).status_code == 413
+    assert _stored(database) == 0
+
+
+def test_unwritable_outbox_is_503_so_the_portal_retries(receiver: str, database: Database) -> None:
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP TABLE webhook_events"))
+    response = post(receiver, make_event())
+    assert response.status_code == 503
+
+
+def test_logs_name_the_event_but_never_the_secret_or_signature(
+    receiver: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    event = make_event()
+    kwargs = signed(event)
+    forged = make_event()
+    forged_kwargs = signed(forged, secret="wrong")
+    with caplog.at_level(logging.INFO, logger="slate"):
+        assert httpx.post(f"{receiver}/webhooks", **kwargs).status_code == 202
+        assert httpx.post(f"{receiver}/webhooks", **forged_kwargs).status_code == 401
+    text_logged = caplog.text
+    assert event.id in text_logged and str(event.request_id) in text_logged
+    assert forged.id in text_logged
+    for signature in (kwargs["headers"][HEADER_SIGNATURE], forged_kwargs["headers"][HEADER_SIGNATURE]):
+        assert signature.removeprefix("v1=") not in text_logged
+    assert SECRET not in text_logged
+    assert sign(SECRET, 0, b"").removeprefix("v1=") not in text_logged
