@@ -19,14 +19,19 @@ def backlot_emulator(
     webhook_url: Annotated[str, typer.Option("--webhook-url", help="Where to send signed webhooks.")] = "",
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Database and files folder.")] = None,
     token_ttl: Annotated[int | None, typer.Option("--token-ttl", help="Token lifetime, seconds.")] = None,
+    openapi: Annotated[Path | None, typer.Option("--openapi", help="Write OpenAPI JSON, exit.")] = None,
 ) -> None:
     """Run the partner portal emulator (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from slate.backlot.emulator import EmulatorConfig, create_app
+    from slate.backlot.emulator import EmulatorConfig, create_app, openapi_json
     from slate.backlot.emulator._seed import seed as seed_portal
     from slate.backlot.emulator._state import ApiError
 
+    if openapi is not None:
+        openapi.write_text(openapi_json(), encoding="utf-8")
+        typer.echo(f"wrote {openapi}")
+        return
     overrides: dict[str, object] = {}
     if webhook_url:
         overrides["webhook_url"] = webhook_url

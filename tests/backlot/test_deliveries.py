@@ -65,6 +65,7 @@ def test_clean_printmaster_is_processed(
     ],
 )
 def test_inspection_fails_the_delivery_with_a_reason_code(
+    *,
     portal: PortalServer,
     portal_client: HttpPortalClient,
     media: dict[str, Path],

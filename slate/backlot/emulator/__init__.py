@@ -8,12 +8,17 @@ deliveries and encodes proxies. Run it with ``slate backlot-emulator --port N``.
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 
 from slate.backlot.emulator import _api_admin, _api_deliveries, _api_downloads, _api_requests, _auth
 from slate.backlot.emulator._config import Account, EmulatorConfig, Role
@@ -21,7 +26,16 @@ from slate.backlot.emulator._faults import FaultMiddleware, FaultPlan
 from slate.backlot.emulator._state import ApiError, Emulator
 from slate.backlot.emulator._webhooks import WebhookWorker
 
-__all__ = ["Account", "Emulator", "EmulatorConfig", "FaultPlan", "Role", "create_app"]
+__all__ = [
+    "Account",
+    "Emulator",
+    "EmulatorConfig",
+    "FaultPlan",
+    "Role",
+    "create_app",
+    "openapi_document",
+    "openapi_json",
+]
 
 DESCRIPTION = """\
 An emulator of the studio's partner portal (Backlot-like), speaking the contract Slate's portal
@@ -69,3 +83,19 @@ def create_app(config: EmulatorConfig) -> FastAPI:
         return JSONResponse({"message": message, "reasonCode": "INVALID_REQUEST"}, status_code=422)
 
     return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The emulator's OpenAPI schema, built on a throwaway data folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = EmulatorConfig(data_dir=Path(tmp), accounts=[], webhook_secret=SecretStr("unused"))
+        app = create_app(config)
+        try:
+            return app.openapi()
+        finally:
+            app.state.emulator.close()
+
+
+def openapi_json() -> str:
+    """The schema as the text kept in ``docs/openapi.json`` (stable, so a test can compare it)."""
+    return json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
