@@ -7,6 +7,7 @@ literal dict on purpose: it can be read in one screen and a test checks it again
 
 from __future__ import annotations
 
+from validators.audio import validator as audio
 from validators.base import Finding, Location, QCContext, Report, Severity, ValidatorFn
 from validators.timed_text import validate as timed_text
 
@@ -19,4 +20,8 @@ REGISTRY: dict[str, list[ValidatorFn]] = {
     "cc": [timed_text.validate],
     "forced": [timed_text.validate],
     "template": [timed_text.validate],
+    # Audio: WAV/BWF/RF64 or a set of mono WAVs.
+    "printmaster": [audio.validate],
+    "me": [audio.validate],
+    "secondary_audio": [audio.validate],
 }

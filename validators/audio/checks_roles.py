@@ -60,9 +60,9 @@ def _centre_without_dialogue(figures: Figures, centre: int, lfe: int, rules: Aud
     ch = figures.channels[centre]
     if figures.dialogue_like(centre, rules):
         return []
-    others = [i for i in range(len(figures.channels)) if i not in (centre, lfe)]
+    others = [i for i in range(len(figures.channels)) if i != centre]
     speaking = [figures.channels[i].label for i in others if figures.dialogue_like(i, rules)]
-    levels = [figures.channels[i].speech_band_dbfs for i in others]
+    levels = [figures.channels[i].speech_band_dbfs for i in others if i != lfe]
     loudest = max((v for v in levels if v is not None), default=None)
     own = ch.speech_band_dbfs
     starved = loudest is not None and (own is None or own < loudest - rules.center_speech_band_deficit_db)

@@ -152,12 +152,12 @@ class Meter:
             counts = np.concatenate([[0], np.cumsum(joined, dtype=np.int64)])
             full = (counts[run:] - counts[:-run]) == run
             starts = full & ~np.concatenate([[self._clip_open[channel]], full[:-1]])
-            where = np.flatnonzero(starts)
+            where = np.flatnonzero(starts) - (run - 1)  # a window is marked at its last sample
             if where.size:
                 self._clip_runs[channel] += where.size
                 first = (self.position + where[0]) / self.rate
                 if self._clip_first[channel] < 0:
-                    self._clip_first[channel] = first
+                    self._clip_first[channel] = max(first, 0.0)
                 self._clip_last[channel] = (self.position + where[-1]) / self.rate
             self._clip_open[channel] = bool(full[-1]) if full.size else False
         if run > 1:

@@ -22,7 +22,7 @@ class AudioRules(BaseModel):
     program_loudness_lufs: float = -24.0
     loudness_tolerance_lu: float = 2.0
     #: Asset types whose programme loudness is checked; an M&E's is measured but not required.
-    loudness_required_for: list[str] = Field(default_factory=lambda: ["printmaster"])
+    loudness_required_for: list[str] = Field(default_factory=lambda: ["printmaster", "secondary_audio"])
     #: True peak above this (dBTP, 4x oversampled per BS.1770 Annex 2) is an ISSUE (mix spec) …
     true_peak_max_dbtp: float = -2.0
     #: … and above this a BLOCKER (the QC partners' threshold).
