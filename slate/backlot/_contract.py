@@ -149,6 +149,7 @@ class InspectionReason(StrEnum):
     TIMED_TEXT_UNPARSEABLE = "TIMED_TEXT_UNPARSEABLE"
     TIME_BASE_MISMATCH = "TIME_BASE_MISMATCH"
     AUDIO_CHANNEL_MISMATCH = "AUDIO_CHANNEL_MISMATCH"
+    INSPECTION_ERROR = "INSPECTION_ERROR"  # the inspection itself could not run
 
 
 class Page(_Wire, Generic[T]):
@@ -199,6 +200,7 @@ class PortalSourceRequest(_Wire):
             fulfillment_partner=self.fulfillment_partner,
             portal_status=self.status,
             runtime_seconds=self.runtime_seconds,
+            audio_channels=self.audio_channels,
         )
 
 

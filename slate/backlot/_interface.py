@@ -80,9 +80,26 @@ class PortalClient(abc.ABC):
         reconciler keeps the largest ``updated_at`` it has seen and asks again from there.
         """
 
-    def iter_source_requests(self, **filters: object) -> Iterator[PortalSourceRequest]:
-        """Every source request matching ``filters`` (those of :meth:`list_source_requests`)."""
-        return iterate_pages(lambda cursor: self.list_source_requests(cursor=cursor, **filters))  # type: ignore[arg-type]
+    def iter_source_requests(
+        self,
+        *,
+        changed_since: datetime | None = None,
+        status: PortalStatus | None = None,
+        source_type: SourceType | None = None,
+        movie_id: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[PortalSourceRequest]:
+        """Every source request matching the filters, page after page (``limit`` is the page size)."""
+        return iterate_pages(
+            lambda cursor: self.list_source_requests(
+                changed_since=changed_since,
+                status=status,
+                source_type=source_type,
+                movie_id=movie_id,
+                cursor=cursor,
+                limit=limit,
+            )
+        )
 
     @abc.abstractmethod
     def get_source_request(self, request_id: str) -> PortalSourceRequest:
@@ -122,6 +139,16 @@ class PortalClient(abc.ABC):
     ) -> Page[RedeliveryRequest]:
         """One page of redelivery requests, oldest first."""
 
+    def iter_redelivery_requests(
+        self, *, request_id: str | None = None, changed_since: datetime | None = None
+    ) -> Iterator[RedeliveryRequest]:
+        """Every redelivery request matching the filters, page after page."""
+        return iterate_pages(
+            lambda cursor: self.list_redelivery_requests(
+                request_id=request_id, changed_since=changed_since, cursor=cursor
+            )
+        )
+
     @abc.abstractmethod
     def search_download_assets(
         self,
@@ -139,9 +166,28 @@ class PortalClient(abc.ABC):
         Materials this caller may not see (a locked proxy for a content partner) are simply absent.
         """
 
-    def iter_download_assets(self, **filters: object) -> Iterator[DownloadAsset]:
-        """Every material matching ``filters`` (those of :meth:`search_download_assets`)."""
-        return iterate_pages(lambda cursor: self.search_download_assets(cursor=cursor, **filters))  # type: ignore[arg-type]
+    def iter_download_assets(
+        self,
+        *,
+        request_ids: list[str] | None = None,
+        movie_ids: list[str] | None = None,
+        categories: list[DownloadCategory] | None = None,
+        types: list[DownloadAssetType] | None = None,
+        states: list[AssetState] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[DownloadAsset]:
+        """Every material matching the filters, page after page (``limit`` is the page size)."""
+        return iterate_pages(
+            lambda cursor: self.search_download_assets(
+                request_ids=request_ids,
+                movie_ids=movie_ids,
+                categories=categories,
+                types=types,
+                states=states,
+                cursor=cursor,
+                limit=limit,
+            )
+        )
 
     @abc.abstractmethod
     def get_download_assets_manifests(self, asset_ids: list[str]) -> list[Manifest]:

@@ -40,6 +40,10 @@ def test_manual_qc_issues_a_redelivery_request(
     assert request.status is PortalStatus.REDELIVERY_REQUESTED and request.updated_at > before
     assert portal_client.list_redelivery_requests(changed_since=redelivery.created_at).items == []
     assert "redelivery.requested" in [row["type"] for row in portal.webhooks()]
+    second = {"reasonCode": "SUBTITLE_SPELLING", "reason": "Typos in event 1"}
+    portal.admin.post(f"/requests/{request_id}/redelivery", json=second).raise_for_status()
+    every = [r.reason_code for r in portal_client.iter_redelivery_requests(request_id=request_id)]
+    assert every == ["SUBTITLE_TIMING", "SUBTITLE_SPELLING"]
 
 
 def test_redelivery_of_an_unknown_request_is_404(portal: PortalServer) -> None:

@@ -16,6 +16,7 @@ from slate.backlot._contract import (
     DeliveryDeclaration,
     DeliveryStatus,
     DownloadAssetType,
+    InspectionReason,
     QcStatus,
 )
 from slate.backlot.emulator._db import AssetRow, DeliveryRow, RequestRow, utcnow
@@ -139,7 +140,14 @@ def process_delivery(emulator: Emulator, delivery_id: str) -> None:
         declared = DeliveryDeclaration.model_validate(delivery.declaration)
         path = Path(delivery.file_path)
     source_type = SourceType(request.source_type)
-    finding = inspect_delivery(path, declared, source_type, request.audio_channels)
+    try:
+        finding = inspect_delivery(path, declared, source_type, request.audio_channels)
+    except Exception as exc:  # a broken inspection must not leave the delivery pending forever
+        log.exception("portal emulator inspection crashed", delivery_id=delivery_id)
+        _finish(
+            emulator, delivery_id, InspectionReason.INSPECTION_ERROR.value, f"inspection could not run: {exc}"
+        )
+        return
     if finding is not None:
         log.info("portal emulator inspection failed", delivery_id=delivery_id, reason=finding.reason)
         _finish(emulator, delivery_id, finding.reason.value, finding.message)
