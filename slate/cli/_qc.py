@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/] {message}")
+    typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
 
 

@@ -115,16 +115,22 @@ def frames_between(units: int, timescale: int, fps: Fraction) -> int:
 
 
 def format_timecode(units: int, timescale: int, fps: Fraction | None) -> str:
-    """``HH:MM:SS:FF`` (frames at ``fps``, nominal rate) or ``HH:MM:SS.mmm`` when no rate is known."""
+    """``HH:MM:SS:FF`` or ``HH:MM:SS.mmm`` when no rate is known, for people to find an event.
+
+    The clock is the file's own (wall-clock seconds) and FF the frame within that second, as
+    subtitle editors show it; at 23.976 fps this differs from a non-drop video timecode label.
+    """
     sign = "-" if units < 0 else ""
     units = abs(units)
     if fps is None:
         ms = _round_div(units * 1000, timescale)
         s, ms = divmod(ms, 1000)
         return f"{sign}{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{ms:03d}"
-    frames = frames_between(units, timescale, fps)
-    nominal = max(1, _round_div(fps.numerator, fps.denominator))
-    s, f = divmod(frames, nominal)
+    frame = frames_between(units, timescale, fps)
+    at = Fraction(frame) / fps
+    s = at.numerator // at.denominator
+    within = frame - s * fps
+    f = within.numerator // within.denominator
     return f"{sign}{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{f:02d}"
 
 

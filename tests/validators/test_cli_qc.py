@@ -1,0 +1,163 @@
+"""``slate qc`` and ``slate fix`` end to end through the command line: output, JSON and exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from slate.cli import app
+from slate.settings import reset_settings
+
+from .tt_files import clean_events, ms, srt, write
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def slate_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "home"
+    monkeypatch.setenv("SLATE_HOME", str(home))
+    reset_settings()
+    yield home
+    reset_settings()
+
+
+def defective(tmp_path: Path) -> Path:
+    events = clean_events()
+    events[2] = (ms(130), ms(190), "Overlaps the one before.")
+    events[4] = (ms(310), ms(320), "Short.")
+    return write(tmp_path, "bad.srt", srt(events))
+
+
+def test_clean_file_exits_0_with_a_table(tmp_path: Path) -> None:
+    path = write(tmp_path, "ok.srt", srt(clean_events()))
+    result = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--fps", "23.976"])
+    assert result.exit_code == 0, result.output
+    assert "clean" in result.output and "events=6" in result.output
+
+
+def test_blocker_exits_1_and_json_lists_findings(tmp_path: Path) -> None:
+    path = defective(tmp_path)
+    result = runner.invoke(app, ["qc", str(path), "--type", "sdh", "--fps", "24000/1001", "--json"])
+    assert result.exit_code == 1, result.output
+    payload = json.loads(result.output)
+    assert payload["file"] == str(path)
+    found = {
+        (f["code"], f["severity"], f["location"]["event_index"], f["location"]["timecode"])
+        for f in payload["findings"]
+    }
+    assert ("TT_OVERLAP", "BLOCKER", 3, "00:00:05:10") in found
+    assert ("TT_MIN_DURATION", "ISSUE", 5, "00:00:12:22") in found
+    assert payload["measurements"]["events"] == 6
+    assert set(payload["findings"][0]) >= {"code", "severity", "message", "location"}
+
+
+def test_table_shows_codes_and_timecodes(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["qc", str(defective(tmp_path)), "--type", "subtitle", "--fps", "23.976"])
+    assert result.exit_code == 1
+    assert "TT_OVERLAP" in result.output and "00:00:05:10" in result.output
+
+
+def test_set_overrides_one_rule(tmp_path: Path) -> None:
+    path = write(tmp_path, "ok.srt", srt(clean_events()))
+    args = ["qc", str(path), "--type", "subtitle", "--fps", "23.976", "--json"]
+    result = runner.invoke(app, [*args, "--set", "timed_text.max_duration_ms=1500"])
+    assert result.exit_code == 0  # ISSUE only
+    assert {f["code"] for f in json.loads(result.output)["findings"]} == {"TT_MAX_DURATION"}
+
+
+def test_user_profile_from_the_slate_home(tmp_path: Path, slate_home: Path) -> None:
+    (slate_home / "profiles").mkdir(parents=True)
+    (slate_home / "profiles" / "strict.toml").write_text('extends = "netflix"\n[timed_text]\nmax_lines = 0\n')
+    path = write(tmp_path, "ok.srt", srt(clean_events(1)))
+    result = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--profile", "strict", "--json"])
+    payload = json.loads(result.output)
+    assert payload["profile"] == "strict"
+    assert [f["code"] for f in payload["findings"]] == ["TT_LINE_COUNT"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--type", "hologram"],
+        ["--type", "subtitle", "--fps", "fast"],
+        ["--type", "subtitle", "--profile", "nope"],
+        ["--type", "subtitle", "--set", "timed_text.nope=1"],
+        ["--type", "subtitle", "--program-duration", "00:10:00:00"],  # frames without --fps
+    ],
+)
+def test_bad_usage_exits_2(tmp_path: Path, args: list[str]) -> None:
+    path = write(tmp_path, "ok.srt", srt(clean_events(1)))
+    result = runner.invoke(app, ["qc", str(path), *args])
+    assert result.exit_code == 2, result.output
+
+
+def test_unreadable_files_exit_2(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["qc", str(tmp_path / "missing.srt"), "--type", "subtitle"])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    broken = write(tmp_path, "broken.xml", "<tt xmlns='http://www.w3.org/ns/ttml'><body>")
+    result = runner.invoke(app, ["qc", str(broken), "--type", "subtitle", "--json"])
+    assert result.exit_code == 2
+    assert [f["code"] for f in json.loads(result.output)["findings"]] == ["TT_PARSE_ERROR"]
+
+
+def test_several_files_give_a_json_list(tmp_path: Path) -> None:
+    ok = write(tmp_path, "ok.srt", srt(clean_events()))
+    result = runner.invoke(
+        app, ["qc", str(ok), str(defective(tmp_path)), "--type", "subtitle", "--fps", "23.976", "--json"]
+    )
+    assert result.exit_code == 1
+    assert [len(r["findings"]) > 0 for r in json.loads(result.output)] == [False, True]
+
+
+def test_fix_writes_new_files_that_validate_clean(tmp_path: Path) -> None:
+    events = [(ms(24) + 9, ms(72), "One."), (ms(78), ms(120), "Two."), (ms(150), ms(160), "Short.")]
+    source = write(tmp_path, "f.srt", srt(events))
+    original = source.read_text()
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["fix", str(source), "--out", str(out), "--fps", "23.976"])
+    assert result.exit_code == 0, result.output
+    assert "snapped to frames" in result.output and "2-frame gap" in result.output
+    assert "minimum duration" in result.output
+    assert source.read_text() == original
+    check = runner.invoke(app, ["qc", str(out / "f.srt"), "--type", "subtitle", "--fps", "23.976", "--json"])
+    assert check.exit_code == 0 and json.loads(check.output)["findings"] == []
+
+
+def test_fix_shift_and_ttml_output(tmp_path: Path) -> None:
+    events = [(3_600_000 + b, 3_600_000 + e, t) for b, e, t in clean_events(3)]
+    source = write(tmp_path, "h.srt", srt(events))
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["fix", str(source), "--out", str(out), "--fps", "23.976", "--shift", "-3600", "--format", "ttml"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "shifted by -3600.000 s" in result.output
+    check = runner.invoke(
+        app,
+        [
+            "qc",
+            str(out / "h.xml"),
+            "--type",
+            "subtitle",
+            "--fps",
+            "23.976",
+            "--program-duration",
+            "600",
+            "--json",
+        ],
+    )
+    assert check.exit_code == 0, check.output
+    assert json.loads(check.output)["findings"] == []
+
+
+def test_fix_never_writes_in_place(tmp_path: Path) -> None:
+    source = write(tmp_path, "p.srt", srt(clean_events(1)))
+    result = runner.invoke(app, ["fix", str(source), "--out", str(tmp_path), "--fps", "25"])
+    assert result.exit_code == 2
+    assert "never writes in place" in result.output
