@@ -34,6 +34,7 @@ PORTAL_FIELDS = (
     "content_partner",
     "fulfillment_partner",
     "runtime_seconds",
+    "audio_channels",
     "portal_status",
 )
 
