@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     #: Whether served deployments keep prefect.yaml's schedules active (reconcile's cron).
     stack_schedules_active: bool = True
 
+    # --- QC conformance run (issue 4, timed text) ---
+    #: Public conformance corpora, read in place by ``make conformance``; relative to the repository.
+    corpora_dir: Path = Path("../shared/corpora")
+
     @property
     def effective_database_url(self) -> str:
         """The URL to connect to: the configured one, or SQLite under ``home``."""
