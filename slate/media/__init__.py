@@ -1,0 +1,10 @@
+"""Media tools: ffprobe summaries and ffmpeg channel remapping, with errors that name the file.
+
+Validators do not import this package (they depend on ``slate.models`` only); commands, tasks and
+flows do.
+"""
+
+from slate.media._probe import CHANNEL_BITS, ProbeSummary, StreamSummary, probe
+from slate.media._remap import fix_channel_order, remap_channels
+
+__all__ = ["CHANNEL_BITS", "ProbeSummary", "StreamSummary", "fix_channel_order", "probe", "remap_channels"]
