@@ -44,8 +44,13 @@ def test_clean_printmaster_is_processed(
 ) -> None:
     request_id = assignment("AUDIO_PRINTMASTER", audio_channels=6)
     declaration = declare(media["six_wav"], ServiceType.MIXING, channel_mapping=SIX)
-    delivery = portal_client.deliver(request_id, media["six_wav"], declaration)
-    assert portal.wait_delivery(portal_client, delivery.delivery_id).status is DeliveryStatus.PROCESSED
+    chunks: list[int] = []
+    with portal.client(chunk_size=4096) as client:
+        delivery = client.deliver(request_id, media["six_wav"], declaration, rate_limiter=chunks.append)
+        assert portal.wait_delivery(client, delivery.delivery_id).status is DeliveryStatus.PROCESSED
+    # The file went up in chunks, never read whole.
+    assert sum(chunks) == declaration.size
+    assert len(chunks) > 1 and max(chunks) <= 4096
 
 
 @pytest.mark.parametrize(
