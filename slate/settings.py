@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     #: Public conformance corpora, read in place by ``make conformance``; relative to the repository.
     corpora_dir: Path = Path("../shared/corpora")
 
+    # --- bulk download of portal materials and proxy sync (issue 6) ---
+    #: Who Slate is on the portal; a locked proxy is stored only for requests assigned to this partner.
+    fulfillment_partner_name: str = "Slate Localization"
+    #: Connections ``slate download`` opens at once unless told otherwise.
+    download_concurrency: int = 4
+
     @property
     def effective_database_url(self) -> str:
         """The URL to connect to: the configured one, or SQLite under ``home``."""
