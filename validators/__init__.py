@@ -7,6 +7,7 @@ literal dict on purpose: it can be read in one screen and a test checks it again
 
 from __future__ import annotations
 
+from validators import delivery
 from validators.audio import validator as audio
 from validators.base import Finding, Location, QCContext, Report, Severity, ValidatorFn
 from validators.timed_text import validate as timed_text
@@ -24,4 +25,6 @@ REGISTRY: dict[str, list[ValidatorFn]] = {
     "printmaster": [audio.validate],
     "me": [audio.validate],
     "secondary_audio": [audio.validate],
+    # Delivery preconditions over the domain records (a DeliveryCandidate, not a file).
+    "delivery": [delivery.validate],
 }
