@@ -56,9 +56,9 @@ def _create(session: Session, portal: PortalSourceRequest, actor: str) -> list[L
 
 def _copy_portal_fields(
     session: Session, row: SourceRequestRow, portal: PortalSourceRequest, actor: str
-) -> bool:
+) -> list[LifecycleEvent]:
     record = portal.to_domain()
-    changed = False
+    events: list[LifecycleEvent] = []
     for name in PORTAL_FIELDS:
         new = getattr(record, name)
         new = new.value if isinstance(new, PortalStatus) else new
@@ -77,9 +77,17 @@ def _copy_portal_fields(
                         at=datetime.now(UTC),
                     )
                 )
+                events.append(
+                    LifecycleEvent(
+                        event="slate.portal.status-changed",
+                        request_id=row.request_id,
+                        from_state=row.portal_status,
+                        to_state=str(new),
+                        automatic=True,
+                    )
+                )
             setattr(row, name, new)
-            changed = True
-    return changed
+    return events
 
 
 def _follow_cancellation(session: Session, row: SourceRequestRow, actor: str) -> list[LifecycleEvent]:
@@ -104,7 +112,7 @@ def sync_request(
         row = session.get(SourceRequestRow, portal.request_id)
         assert row is not None
     else:
-        _copy_portal_fields(session, row, portal, actor)
+        events += _copy_portal_fields(session, row, portal, actor)
     events += _follow_cancellation(session, row, actor)
     session.flush()
     return events

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from slate.errors import NotFound, TransitionError
 from slate.models import AssetCategory, AssetColor, MaterialStatus, Service, SourceRequest
-from slate.store import AssetRow, AssetVersionRow, AuditEventRow, SourceRequestRow
+from slate.store import AssetRow, AssetVersionRow, AuditEventRow, Database, SourceRequestRow
 
 __all__ = [
     "TRANSITIONS",
@@ -32,6 +32,7 @@ __all__ = [
     "Transition",
     "apply",
     "attach_material",
+    "check",
     "create_request",
     "ensure_asset",
     "receive_version",
@@ -423,6 +424,21 @@ def apply(
     events += _apply_checked(ctx, TRANSITIONS[name], actor, reason)
     session.flush()
     return events
+
+
+def check(database: Database, request_id: str, name: str, *, version_id: int | None = None) -> None:
+    """Raise the :class:`TransitionError` that :func:`apply` would raise, and write nothing.
+
+    Lets a flow refuse before slow work (an upload) rather than after it. The transition is
+    applied in a session that is always rolled back. Delivering a RECEIVED request is checked as
+    if it had been accepted first, as :func:`apply` would do.
+    """
+    session = database.new_session()
+    try:
+        apply(session, request_id, name, actor="check", version_id=version_id)
+    finally:
+        session.rollback()
+        session.close()
 
 
 def create_request(

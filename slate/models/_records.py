@@ -140,6 +140,7 @@ class Rejection(_Record):
     request_id: str
     version_id: int | None
     origin: RejectionOrigin
+    portal_ref: str | None = None
     reason_code: str
     description: str = ""
     timecodes: list[str] = Field(default_factory=list)

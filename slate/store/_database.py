@@ -98,6 +98,10 @@ class Database:
         finally:
             session.close()
 
+    def new_session(self) -> Session:
+        """A bare session the caller commits or rolls back and closes itself."""
+        return self._sessions()
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -139,6 +139,8 @@ class RejectionRow(Base):
     request_id: Mapped[str] = mapped_column(ForeignKey("source_requests.request_id"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("asset_versions.version_id"))
     origin: Mapped[str] = mapped_column(String(16))
+    #: The portal's id for its redelivery request, so that a webhook and reconcile record it once.
+    portal_ref: Mapped[str | None] = mapped_column(String(128), unique=True)
     reason_code: Mapped[str] = mapped_column(String(128))
     description: Mapped[str] = mapped_column(Text, default="")
     timecodes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(64), sa.ForeignKey("source_requests.request_id"), nullable=False),
         sa.Column("version_id", sa.Integer, sa.ForeignKey("asset_versions.version_id")),
         sa.Column("origin", sa.String(16), nullable=False),
+        sa.Column("portal_ref", sa.String(128), unique=True),
         sa.Column("reason_code", sa.String(128), nullable=False),
         sa.Column("description", sa.Text, nullable=False),
         sa.Column("timecodes", sa.JSON, nullable=False),

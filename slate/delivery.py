@@ -1,0 +1,301 @@
+"""Delivery: send a request's current version to the portal, exactly once.
+
+The order matters. Everything that can refuse (the rate, the Service Type, the state machine's
+guards, the stored checksum) is checked before a byte moves, so a refused delivery changes
+nothing. Each attempt is recorded as PENDING before the upload; if the process dies, the next
+attempt first asks the portal whether it already holds this version's bytes (same SHA-256) and,
+if so, records that delivery instead of sending the file again — so a version is never delivered
+twice to the same request, even across crashes and workers.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+
+from slate import lifecycle
+from slate.backlot import PortalClient
+from slate.backlot._contract import DeliveryDeclaration, DeliveryStatus, PortalDelivery, TimeBase
+from slate.bandwidth import SharedBucket, validate_rate_mbps
+from slate.errors import IntegrityError, NotFound, TransitionError
+from slate.lifecycle import LifecycleEvent
+from slate.models import AssetColor, AssetVersion, DeliveryOutcome, Service
+from slate.objects import BlobStore
+from slate.store import AssetVersionRow, Database, DeliveryRow, get_request
+
+__all__ = ["DeliveryReceipt", "current_version", "declaration_for", "deliver_request"]
+
+_SPEAKERS = {"FL": "L", "FR": "R", "FC": "C", "LFE": "LFE", "BL": "Ls", "SL": "Ls", "BR": "Rs", "SR": "Rs"}
+_TIME_BASE = re.compile(rb'ttp:timeBase\s*=\s*"(\w+)"')
+_FRAME_RATE = re.compile(rb'ttp:frameRate\s*=\s*"(\d+)"')
+_MULTIPLIER = re.compile(rb'ttp:frameRateMultiplier\s*=\s*"(\d+)\s+(\d+)"')
+_DONE = {DeliveryStatus.PENDING_INSPECTION, DeliveryStatus.PROCESSED, DeliveryStatus.ACCEPTED}
+
+Progress = Callable[[int, int], None]
+
+
+class DeliveryReceipt(BaseModel):
+    """What a delivery left behind: the portal's id and verdict, the figures, and whether it was resumed."""
+
+    request_id: str
+    version_id: int
+    attempt: int
+    portal_delivery_id: str
+    portal_status: str
+    outcome: DeliveryOutcome
+    reason_code: str | None = None
+    message: str | None = None
+    file_name: str
+    size: int
+    md5: str
+    sha256: str
+    bytes_sent: int
+    seconds: float
+    rate_mbps: int
+    recovered: bool = False
+    events: list[LifecycleEvent] = []
+
+
+def current_version(database: Database, request_id: str) -> AssetVersion:
+    """The version a delivery would send: the newest current version of the request's deliverable."""
+    with database.session() as session:
+        row = session.scalar(
+            select(AssetVersionRow)
+            .where(
+                AssetVersionRow.request_id == request_id,
+                AssetVersionRow.color.in_([AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value]),
+            )
+            .order_by(AssetVersionRow.version_id.desc())
+        )
+        if row is None:
+            raise NotFound(f"{request_id} has no current version to deliver", request_id=request_id)
+        return AssetVersion.model_validate(row)
+
+
+def declaration_for(version: AssetVersion, path: Path, service: Service) -> DeliveryDeclaration:
+    """What the vendor declares: checksums and service, plus channel mapping or time base as they apply."""
+    mapping = None
+    audio = next((s for s in version.probe.get("streams", []) if s.get("codec_type") == "audio"), None)
+    if audio and audio.get("channel_names"):
+        mapping = [_SPEAKERS.get(name, name) for name in audio["channel_names"]]
+    time_base, frame_rate = _timed_text_declarations(path)
+    return DeliveryDeclaration(
+        file_name=version.file_name,
+        size=version.size,
+        md5=version.md5,
+        sha256=version.sha256,
+        service_type=service.type,
+        service_other=service.other,
+        channel_mapping=mapping,
+        time_base=time_base,
+        frame_rate=frame_rate,
+    )
+
+
+def _timed_text_declarations(path: Path) -> tuple[TimeBase | None, str | None]:
+    if path.suffix.lower() not in (".ttml", ".dfxp", ".xml"):
+        return None, None
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    found = _TIME_BASE.search(head)
+    time_base = TimeBase(found.group(1).decode()) if found else TimeBase.MEDIA  # TTML's own default
+    rate = _FRAME_RATE.search(head)
+    multiplier = _MULTIPLIER.search(head)
+    frame_rate = None
+    if rate:
+        frame_rate = rate.group(1).decode()
+        if multiplier:
+            num, den = int(multiplier.group(1)), int(multiplier.group(2))
+            frame_rate = f"{int(frame_rate) * num}/{den}"
+    return time_base, frame_rate
+
+
+def _prepare(
+    database: Database, request_id: str, service: Service | None, actor: str
+) -> tuple[Service, AssetVersion]:
+    """Set the Service Type if given, and refuse now whatever would be refused after the upload."""
+    if service is not None:
+        with database.session() as session:
+            lifecycle.set_service(session, request_id, service, actor=actor)
+    version = current_version(database, request_id)
+    lifecycle.check(database, request_id, "deliver", version_id=version.version_id)
+    with database.session() as session:
+        request = get_request(session, request_id)
+    assert request.service is not None  # the check above refuses a request without one
+    return request.service, version
+
+
+def _recorded(database: Database, version: AssetVersion) -> DeliveryRow | None:
+    with database.session() as session:
+        return session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.version_id == version.version_id,
+                DeliveryRow.outcome.in_([DeliveryOutcome.DELIVERED.value, DeliveryOutcome.ACCEPTED.value]),
+            )
+        )
+
+
+def _start_attempt(database: Database, version: AssetVersion, service: Service, destination: str) -> int:
+    with database.session() as session:
+        session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.request_id == version.request_id,
+                DeliveryRow.outcome == DeliveryOutcome.PENDING.value,
+            )
+            .values(
+                outcome=DeliveryOutcome.FAILED.value, receipt={"abandoned": "a later attempt superseded it"}
+            )
+        )
+        attempt = (
+            session.scalar(
+                select(func.max(DeliveryRow.attempt)).where(DeliveryRow.request_id == version.request_id)
+            )
+            or 0
+        ) + 1
+        session.add(
+            DeliveryRow(
+                request_id=version.request_id,
+                version_id=version.version_id,
+                attempt=attempt,
+                destination=destination,
+                service_type=service.type.value,
+                service_other=service.other,
+                bytes_sent=0,
+                receipt={},
+                outcome=DeliveryOutcome.PENDING.value,
+                started_at=datetime.now(UTC),
+            )
+        )
+    return attempt
+
+
+def _already_on_portal(portal: PortalClient, version: AssetVersion) -> PortalDelivery | None:
+    for delivery in portal.list_deliveries(version.request_id):
+        if delivery.declaration.sha256 == version.sha256 and delivery.status in _DONE:
+            return delivery
+    return None
+
+
+def _finish(
+    database: Database,
+    version: AssetVersion,
+    attempt: int,
+    delivered: PortalDelivery,
+    figures: dict[str, Any],
+    actor: str,
+) -> list[LifecycleEvent]:
+    ok = delivered.status in _DONE
+    outcome = (
+        DeliveryOutcome.ACCEPTED if delivered.status is DeliveryStatus.ACCEPTED else DeliveryOutcome.DELIVERED
+    )
+    with database.session() as session:
+        row = session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.request_id == version.request_id, DeliveryRow.attempt == attempt
+            )
+        )
+        assert row is not None
+        row.outcome = (outcome if ok else DeliveryOutcome.FAILED).value
+        row.portal_delivery_id = delivered.delivery_id
+        row.bytes_sent = figures["bytes_sent"]
+        row.seconds = figures["seconds"]
+        row.finished_at = datetime.now(UTC)
+        row.receipt = {**delivered.model_dump(mode="json", by_alias=True), **figures}
+        if not ok:
+            return []
+        reason = f"delivered as portal delivery {delivered.delivery_id} ({delivered.status.value})"
+        return lifecycle.apply(
+            session, version.request_id, "deliver", actor=actor, reason=reason, version_id=version.version_id
+        )
+
+
+def _upload(
+    portal: PortalClient,
+    blobs: BlobStore,
+    version: AssetVersion,
+    service: Service,
+    limiter: Callable[[int], None],
+    progress: Progress | None,
+) -> tuple[PortalDelivery, dict[str, Any]]:
+    sent = 0
+
+    def metered(nbytes: int) -> None:
+        nonlocal sent
+        limiter(nbytes)
+        sent += nbytes
+        if progress:
+            progress(sent, version.size)
+
+    with tempfile.TemporaryDirectory(prefix="slate-deliver-") as scratch:
+        path = Path(scratch) / version.file_name
+        info = blobs.get_to_path(version.blob_key, path)
+        if info.sha256 is not None and info.sha256 != version.sha256:
+            raise IntegrityError(
+                f"stored object {version.blob_key} does not match version {version.version_id}'s SHA-256",
+                key=version.blob_key,
+                rule="stored checksums match",
+            )
+        started = time.monotonic()
+        delivered = portal.deliver(
+            version.request_id, path, declaration_for(version, path, service), rate_limiter=metered
+        )
+        seconds = time.monotonic() - started
+    return delivered, {"bytes_sent": sent, "seconds": round(seconds, 3)}
+
+
+def deliver_request(
+    database: Database,
+    blobs: BlobStore,
+    portal: PortalClient,
+    request_id: str,
+    *,
+    service: Service | None = None,
+    rate_mbps: int = 100,
+    actor: str,
+    destination: str = "portal",
+    progress: Progress | None = None,
+) -> DeliveryReceipt:
+    """Deliver the request's current version at most ``rate_mbps`` (shared by all workers)."""
+    rate = validate_rate_mbps(rate_mbps)
+    service, version = _prepare(database, request_id, service, actor)
+    if _recorded(database, version) is not None:
+        raise TransitionError(
+            f"{request_id}: version {version.version_id} is already delivered", request_id=request_id
+        )
+    attempt = _start_attempt(database, version, service, destination)
+    found = _already_on_portal(portal, version)
+    recovered = found is not None
+    if found is not None:
+        delivered, figures = found, {"bytes_sent": 0, "seconds": 0.0, "recovered": True}
+    else:
+        limiter = SharedBucket(database, f"delivery-{rate}mbps", rate)
+        delivered, figures = _upload(portal, blobs, version, service, limiter, progress)
+    events = _finish(database, version, attempt, delivered, figures, actor)
+    return DeliveryReceipt(
+        request_id=request_id,
+        version_id=version.version_id,
+        attempt=attempt,
+        portal_delivery_id=delivered.delivery_id,
+        portal_status=delivered.status.value,
+        outcome=DeliveryOutcome.DELIVERED if events else DeliveryOutcome.FAILED,
+        reason_code=delivered.qc.reason_code,
+        message=delivered.qc.message,
+        file_name=version.file_name,
+        size=version.size,
+        md5=version.md5,
+        sha256=version.sha256,
+        bytes_sent=figures["bytes_sent"],
+        seconds=figures["seconds"],
+        rate_mbps=rate,
+        recovered=recovered,
+        events=events,
+    )

@@ -1,0 +1,121 @@
+"""Reconciliation: repair whatever a webhook missed, from the portal's change feed.
+
+It reads the requests and redelivery requests changed since the stored watermark, applies each
+through the same functions the webhook-driven flows use (:mod:`slate.intake`,
+:mod:`slate.redelivery`), and moves the watermark forward only after the changes are stored.
+Each item is applied in its own transaction, so one request in a state that refuses a change
+(recorded as ``skipped`` with the reason) never blocks the rest. Running it twice changes
+nothing the second time: every step is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+
+from slate.backlot import PortalClient
+from slate.backlot._contract import PortalSourceRequest, RedeliveryRequest
+from slate.errors import SlateError
+from slate.intake import sync_request
+from slate.lifecycle import LifecycleEvent
+from slate.models import RejectionOrigin
+from slate.redelivery import record_rejection
+from slate.store import Database, WatermarkRow
+
+__all__ = [
+    "REDELIVERY_WATERMARK",
+    "REQUEST_WATERMARK",
+    "Change",
+    "apply_redeliveries",
+    "apply_requests",
+    "fetch_changed_redeliveries",
+    "fetch_changed_requests",
+    "read_watermark",
+    "write_watermark",
+]
+
+REQUEST_WATERMARK = "portal.requests"
+REDELIVERY_WATERMARK = "portal.redeliveries"
+
+
+class Change(BaseModel):
+    """One thing reconciliation changed (or had to skip), for the run's table artifact."""
+
+    request_id: str
+    kind: str
+    detail: str
+    events: list[LifecycleEvent] = []
+
+
+def read_watermark(database: Database, name: str) -> datetime | None:
+    """The stored watermark ``name``, or None before the first run."""
+    with database.session() as session:
+        row = session.get(WatermarkRow, name)
+        return datetime.fromisoformat(row.value) if row else None
+
+
+def write_watermark(database: Database, name: str, value: datetime) -> None:
+    """Move watermark ``name`` forward to ``value`` (never backwards)."""
+    with database.session() as session:
+        row = session.get(WatermarkRow, name)
+        if row is None:
+            session.add(WatermarkRow(name=name, value=value.isoformat(), updated_at=datetime.now(UTC)))
+        elif datetime.fromisoformat(row.value) < value:
+            row.value = value.isoformat()
+            row.updated_at = datetime.now(UTC)
+
+
+def apply_requests(database: Database, requests: Iterable[PortalSourceRequest], actor: str) -> list[Change]:
+    """Sync each portal request; return what changed."""
+    changes: list[Change] = []
+    for portal in requests:
+        try:
+            with database.session() as session:
+                events = sync_request(session, portal, actor=actor)
+        except SlateError as exc:
+            changes.append(Change(request_id=portal.request_id, kind="skipped", detail=str(exc)))
+            continue
+        if events:
+            detail = ", ".join(f"{e.event.split('.')[-2]} {e.from_state or '∅'}→{e.to_state}" for e in events)
+            changes.append(Change(request_id=portal.request_id, kind="request", detail=detail, events=events))
+    return changes
+
+
+def apply_redeliveries(
+    database: Database, redeliveries: Iterable[RedeliveryRequest], actor: str
+) -> list[Change]:
+    """Record each redelivery request once; return what changed."""
+    changes: list[Change] = []
+    for item in redeliveries:
+        try:
+            with database.session() as session:
+                _, events = record_rejection(
+                    session,
+                    item.request_id,
+                    origin=RejectionOrigin.PORTAL,
+                    reason_code=item.reason_code,
+                    description=item.reason,
+                    timecodes=item.timecodes,
+                    actor=actor,
+                    portal_ref=item.redelivery_id,
+                )
+        except SlateError as exc:
+            changes.append(Change(request_id=item.request_id, kind="skipped", detail=str(exc)))
+            continue
+        if events:
+            changes.append(
+                Change(request_id=item.request_id, kind="redelivery", detail=item.reason_code, events=events)
+            )
+    return changes
+
+
+def fetch_changed_requests(portal: PortalClient, since: datetime | None) -> list[PortalSourceRequest]:
+    """Every request changed after ``since``, oldest change first."""
+    return list(portal.iter_source_requests(changed_since=since))
+
+
+def fetch_changed_redeliveries(portal: PortalClient, since: datetime | None) -> list[RedeliveryRequest]:
+    """Every redelivery request created after ``since``."""
+    return list(portal.iter_redelivery_requests(changed_since=since))

@@ -1,0 +1,116 @@
+"""Rejections: the portal's redelivery requests and our own, recorded once and kept in history.
+
+A rejection turns the rejected version RED and the request REDELIVERY_REQUESTED, and stays in
+the asset's history with who raised it, why, where (timecodes) and, later, how it was resolved.
+The portal's rejections carry its redelivery id, so a webhook and the scheduled reconciliation
+reporting the same one record it once.
+
+Some reasons name a defect Slate can correct by itself (a time offset, a frame-rate or time-base
+mix-up, a channel order, metadata only); :data:`AUTO_CORRECTIONS` maps them, as data, to the
+correction to try. Anything else waits for an operator or a new upload.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from slate import lifecycle
+from slate.errors import NotFound
+from slate.lifecycle import LifecycleEvent
+from slate.models import AssetColor, Rejection, RejectionOrigin
+from slate.store import AssetVersionRow, RejectionRow
+
+__all__ = ["AUTO_CORRECTIONS", "Correction", "correction_for", "record_rejection", "resolve"]
+
+
+class Correction(StrEnum):
+    """What Slate can do by itself about a rejection."""
+
+    TIMED_TEXT = "timed_text"  # re-time, shift or snap the subtitle file and write TTML
+    CHANNEL_ORDER = "channel_order"  # remap audio channels into the standard order
+    METADATA_ONLY = "metadata_only"  # the bytes were right: deliver them again with corrected metadata
+
+
+#: Reason codes (the portal's and our own) → the correction to try. Matched case-insensitively.
+AUTO_CORRECTIONS: dict[str, Correction] = {
+    "TIME_BASE_MISMATCH": Correction.TIMED_TEXT,
+    "SYNC_GLOBAL_OFFSET": Correction.TIMED_TEXT,
+    "SYNC_GLOBAL_DRIFT": Correction.TIMED_TEXT,
+    "TIMED_TEXT_OFFSET": Correction.TIMED_TEXT,
+    "FRAME_RATE": Correction.TIMED_TEXT,
+    "AUDIO_CHANNEL_MISMAP": Correction.CHANNEL_ORDER,
+    "CHANNEL_MAPPING": Correction.CHANNEL_ORDER,
+    "METADATA_ONLY": Correction.METADATA_ONLY,
+}
+
+
+def correction_for(reason_code: str) -> Correction | None:
+    """The correction a reason code calls for, or None when a person must decide."""
+    return AUTO_CORRECTIONS.get(reason_code.strip().upper())
+
+
+def _rejected_version(session: Session, request_id: str, version_id: int | None) -> AssetVersionRow:
+    if version_id is not None:
+        row = session.get(AssetVersionRow, version_id)
+    else:
+        row = session.scalar(
+            select(AssetVersionRow)
+            .where(
+                AssetVersionRow.request_id == request_id,
+                AssetVersionRow.color.in_([AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value]),
+            )
+            .order_by(AssetVersionRow.frozen.desc(), AssetVersionRow.version_id.desc())
+        )
+    if row is None:
+        raise NotFound(f"{request_id} has no current version to reject", request_id=request_id)
+    return row
+
+
+def record_rejection(
+    session: Session,
+    request_id: str,
+    *,
+    origin: RejectionOrigin,
+    reason_code: str,
+    description: str = "",
+    timecodes: list[str] | None = None,
+    actor: str,
+    portal_ref: str | None = None,
+    version_id: int | None = None,
+) -> tuple[Rejection, list[LifecycleEvent]]:
+    """Record a rejection and apply it; a portal rejection already recorded changes nothing."""
+    if portal_ref is not None:
+        known = session.scalar(select(RejectionRow).where(RejectionRow.portal_ref == portal_ref))
+        if known is not None:
+            return Rejection.model_validate(known), []
+    version = _rejected_version(session, request_id, version_id)
+    row = RejectionRow(
+        request_id=request_id,
+        version_id=version.version_id,
+        origin=origin.value,
+        portal_ref=portal_ref,
+        reason_code=reason_code,
+        description=description,
+        timecodes=list(timecodes or []),
+        raised_by=actor,
+        raised_at=datetime.now(UTC),
+    )
+    session.add(row)
+    reason = f"{origin.value.lower()} rejection {reason_code}: {description}".strip(": ")
+    events = lifecycle.apply(
+        session, request_id, "reject", actor=actor, reason=reason, version_id=version.version_id
+    )
+    return Rejection.model_validate(row), events
+
+
+def resolve(session: Session, rejection_id: int, resolution: str) -> None:
+    """Say how a rejection was resolved (a corrected version delivered, an operator's decision)."""
+    row = session.get(RejectionRow, rejection_id)
+    if row is None:
+        raise NotFound(f"no rejection {rejection_id}", rejection_id=rejection_id)
+    row.resolution = resolution
+    row.resolved_at = datetime.now(UTC)
