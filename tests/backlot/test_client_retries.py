@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -122,3 +123,25 @@ def test_portal_errors_survive_pickling(portal: PortalServer, portal_client: Htt
     copy = pickle.loads(pickle.dumps(caught.value))
     assert type(copy) is PortalRejected
     assert copy.data == caught.value.data
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
+    from email.utils import format_datetime
+
+    from slate.backlot._errors import retry_after_seconds
+
+    def answer(value: str) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": value})
+
+    assert retry_after_seconds(answer("7")) == 7.0
+    later = datetime.now(UTC) + timedelta(seconds=30)
+    assert 25 <= (retry_after_seconds(answer(format_datetime(later, usegmt=True))) or 0) <= 30
+    assert retry_after_seconds(answer("soon")) is None
+    assert retry_after_seconds(httpx.Response(503)) is None
+
+
+def test_missing_token_gets_401_with_the_portal_shape(portal: PortalServer) -> None:
+    response = httpx.get(f"{portal.base_url}/v1/requests")
+    assert response.status_code == 401
+    assert response.json()["reasonCode"] == "UNAUTHORIZED"
+    assert response.json()["message"] == "missing, unknown or expired access token"
