@@ -21,7 +21,7 @@ def assert_safe(name: str) -> None:
     assert not any(unicodedata.category(ch)[0] in "CZ" for ch in name), repr(name)  # control, format, spaces
     assert not name.startswith((".", "-")) and not name.endswith((".", " "))
     assert ".." not in name
-    assert name.split(".")[0].upper() not in RESERVED
+    assert name.split(".", maxsplit=1)[0].upper() not in RESERVED
     assert len(name) <= MAX_CHARS and len(name.encode()) <= MAX_BYTES
     assert unicodedata.normalize("NFC", name) == name
 

@@ -1,0 +1,254 @@
+"""Proxy sync: store each new proxy the portal reports and attach it to its requests.
+
+The reconcile flow and the webhook-driven flow both call :func:`sync_proxies`. For every request
+in Slate's database (or the ones named), it asks the portal for the active Final and Locked proxies
+of the request's title, fetches each one Slate has not stored yet (verified against the portal's
+checksum) into the blob store under a key of its own, and attaches it with
+:func:`slate.lifecycle.attach_material` as ``final_proxy`` or ``locked_proxy`` (kept apart). A
+newer Final Proxy turns the previous one ``DARK_BLUE``; the same bytes reported twice (webhook and
+reconcile) change nothing.
+
+A locked proxy carries the watermark of the fulfillment partner it was made for. Before one is
+stored, the partner the portal names for its request must be Slate's own
+(``SLATE_FULFILLMENT_PARTNER_NAME``): a proxy watermarked for another vendor is refused.
+
+:func:`program_timing` gives validators the program's duration and start timecode: the request's
+own runtime when it states one, the Final Proxy's (probed once, at attach time) otherwise.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from slate.backlot import AssetState, DownloadAsset, DownloadAssetType, PortalClient
+from slate.downloads._naming import safe_file_name, safe_name
+from slate.downloads._timing import ProgramTiming, probe_timing
+from slate.errors import MediaError, PortalRejected
+from slate.lifecycle import attach_material
+from slate.logging import get_logger
+from slate.models import AssetCategory, AssetColor, PortalStatus, SourceRequest
+from slate.objects import BlobStore, PutResult
+from slate.settings import get_settings
+from slate.store import AssetRow, AssetVersionRow, Database, get_request, list_requests
+
+__all__ = ["ASSET_NAMES", "ProgramTiming", "SyncedProxy", "program_timing", "sync_proxies"]
+
+log = get_logger(__name__)
+
+#: The asset each proxy kind is kept in, per request.
+ASSET_NAMES = {DownloadAssetType.FINAL_PROXY: "final_proxy", DownloadAssetType.LOCKED_PROXY: "locked_proxy"}
+
+
+class SyncedProxy(BaseModel):
+    """What proxy sync did with one proxy for one request."""
+
+    request_id: str
+    portal_asset_id: str
+    kind: DownloadAssetType
+    asset_name: str
+    outcome: Literal["attached", "unchanged", "refused"]
+    version_id: int | None = None
+    blob_key: str | None = None
+    sha256: str
+    reason: str = ""
+
+
+def _requests(db: Database, request_ids: Sequence[str] | None) -> list[SourceRequest]:
+    with db.session() as session:
+        if request_ids is not None:
+            return [get_request(session, r) for r in dict.fromkeys(request_ids)]
+        return [r for r in list_requests(session) if r.portal_status is not PortalStatus.CANCELED]
+
+
+def _newest_proxies(client: PortalClient, requests: list[SourceRequest]) -> list[DownloadAsset]:
+    """The newest active proxy of each kind for each title of ``requests``."""
+    found = client.iter_download_assets(
+        request_ids=[r.request_id for r in requests],
+        types=list(ASSET_NAMES),
+        states=[AssetState.ACTIVE],
+    )
+    newest: dict[tuple[str, DownloadAssetType], DownloadAsset] = {}
+    for asset in found:
+        key = (asset.movie_id, asset.type)
+        if key not in newest or asset.created_at > newest[key].created_at:
+            newest[key] = asset
+    return sorted(newest.values(), key=lambda a: (a.movie_id, a.type.value))
+
+
+def _blob_key(asset: DownloadAsset) -> str:
+    kind = ASSET_NAMES[asset.type]
+    movie = safe_name(asset.movie_id, identity=asset.movie_id)
+    asset_id = safe_name(asset.asset_id, identity=asset.asset_id)
+    return f"materials/{movie}/{kind}/{asset_id}/{safe_file_name(asset.file_name, identity=asset.asset_id)}"
+
+
+def _store(
+    client: PortalClient, blobs: BlobStore, asset: DownloadAsset
+) -> tuple[PutResult, dict[str, object]]:
+    """Fetch the proxy (verified), put it in the blob store, and probe its timing."""
+    key = _blob_key(asset)
+    with tempfile.TemporaryDirectory(prefix="slate-proxy-") as tmp:
+        local = Path(tmp) / "proxy"
+        client.download_asset(asset.asset_id, local, sha256=asset.checksum)
+        probe: dict[str, object] = {}
+        if asset.type is DownloadAssetType.FINAL_PROXY:
+            try:
+                probe = probe_timing(local).model_dump(exclude={"source"})
+            except MediaError as exc:
+                log.warning("final proxy could not be probed", asset_id=asset.asset_id, error=exc.message)
+        stored = blobs.put_path(key, local)
+    return stored, probe
+
+
+def _partner_of(client: PortalClient, asset: DownloadAsset, request: SourceRequest) -> str | None:
+    """The fulfillment partner the portal names for the proxy (its own request's, else ours)."""
+    request_id = asset.request_id or request.request_id
+    try:
+        return client.get_source_request(request_id).fulfillment_partner
+    except PortalRejected:
+        return None
+
+
+def _has_version(db: Database, request_id: str, asset: DownloadAsset) -> bool:
+    with db.session() as session:
+        return (
+            session.scalar(
+                select(AssetVersionRow.version_id)
+                .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+                .where(
+                    AssetRow.request_id == request_id,
+                    AssetRow.name == ASSET_NAMES[asset.type],
+                    AssetVersionRow.sha256 == asset.checksum.lower(),
+                )
+            )
+            is not None
+        )
+
+
+def _refusal(client: PortalClient, asset: DownloadAsset, request: SourceRequest) -> str:
+    """Why this proxy must not be stored for ``request`` ("" when it may)."""
+    if asset.type is not DownloadAssetType.LOCKED_PROXY:
+        return ""
+    ours = get_settings().fulfillment_partner_name
+    partner = _partner_of(client, asset, request)
+    return "" if partner == ours else f"locked proxy is for {partner or 'an unknown partner'}, not {ours}"
+
+
+def _sync_one(
+    client: PortalClient, db: Database, blobs: BlobStore, asset: DownloadAsset, targets: list[SourceRequest]
+) -> list[SyncedProxy]:
+    name = ASSET_NAMES[asset.type]
+    base = {"portal_asset_id": asset.asset_id, "kind": asset.type, "asset_name": name}
+    base["sha256"] = asset.checksum
+    accepted, results = [], []
+    for request in targets:
+        reason = _refusal(client, asset, request)
+        if reason:
+            log.warning("locked proxy refused", request_id=request.request_id, reason=reason)
+            refused = SyncedProxy(request_id=request.request_id, outcome="refused", reason=reason, **base)
+            results.append(refused)
+        else:
+            accepted.append(request)
+    if all(_has_version(db, r.request_id, asset) for r in accepted):
+        return results + [SyncedProxy(request_id=r.request_id, outcome="unchanged", **base) for r in accepted]
+    stored, probe = _store(client, blobs, asset)
+    actor = get_settings().actor
+    with db.session() as session:
+        for request in accepted:
+            version_id, events = attach_material(
+                session,
+                request.request_id,
+                asset_name=name,
+                category=AssetCategory.VIDEO,
+                file_name=asset.file_name,
+                blob_key=stored.key,
+                size=stored.size,
+                md5=stored.md5,
+                sha256=stored.sha256,
+                probe=probe,
+                actor=actor,
+            )
+            outcome: Literal["attached", "unchanged"] = "attached" if events else "unchanged"
+            results.append(
+                SyncedProxy(
+                    request_id=request.request_id,
+                    outcome=outcome,
+                    version_id=version_id,
+                    blob_key=stored.key,
+                    **base,
+                )
+            )
+    return results
+
+
+def sync_proxies(
+    client: PortalClient, db: Database, blobs: BlobStore, request_ids: Sequence[str] | None = None
+) -> list[SyncedProxy]:
+    """Store and attach every new proxy of the requests (all of Slate's open requests by default)."""
+    requests = _requests(db, request_ids)
+    if not requests:
+        return []
+    by_movie: dict[str, list[SourceRequest]] = {}
+    for request in requests:
+        by_movie.setdefault(request.movie_id, []).append(request)
+    results: list[SyncedProxy] = []
+    for asset in _newest_proxies(client, requests):
+        results += _sync_one(client, db, blobs, asset, by_movie.get(asset.movie_id, []))
+    log.info(
+        "proxy sync done",
+        attached=sum(r.outcome == "attached" for r in results),
+        refused=sum(r.outcome == "refused" for r in results),
+    )
+    return results
+
+
+def _current_final_proxy(db: Database, request_id: str) -> AssetVersionRow | None:
+    with db.session() as session:
+        row = session.scalars(
+            select(AssetVersionRow)
+            .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+            .where(
+                AssetRow.request_id == request_id,
+                AssetRow.name == ASSET_NAMES[DownloadAssetType.FINAL_PROXY],
+                AssetVersionRow.color == AssetColor.LIGHT_BLUE.value,
+            )
+            .order_by(AssetVersionRow.number.desc())
+        ).first()
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def program_timing(db: Database, blobs: BlobStore, request_id: str) -> ProgramTiming | None:
+    """The program's duration and start timecode for validators; None when nothing states them.
+
+    The request's runtime wins when it states one; the start timecode, frame rate (and the
+    duration otherwise) come from the request's current Final Proxy.
+    """
+    with db.session() as session:
+        request = get_request(session, request_id)
+    version = _current_final_proxy(db, request_id)
+    proxy: ProgramTiming | None = None
+    if version is not None:
+        if "duration_ms" in version.probe:
+            proxy = ProgramTiming.model_validate(version.probe)
+        else:
+            with tempfile.TemporaryDirectory(prefix="slate-proxy-") as tmp:
+                local = Path(tmp) / "proxy"
+                blobs.get_to_path(version.blob_key, local)
+                proxy = probe_timing(local)
+    if request.runtime_seconds is not None:
+        stated = round(request.runtime_seconds * 1000)
+        return ProgramTiming(
+            duration_ms=stated,
+            frame_rate=proxy.frame_rate if proxy else None,
+            start_timecode=proxy.start_timecode if proxy else None,
+            source="request",
+        )
+    return proxy
