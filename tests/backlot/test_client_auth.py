@@ -20,10 +20,10 @@ def test_token_is_reused_while_valid(portal: PortalServer, portal_client: HttpPo
 
 
 def test_expiring_token_is_refreshed_before_the_call(portal: PortalServer) -> None:
-    portal.configure(token_ttl=1)
-    with portal.client(refresh_margin=0.3) as client:
+    portal.configure(token_ttl=2)
+    with portal.client(refresh_margin=0.5) as client:
         client.list_source_requests()
-        time.sleep(1.1)  # the token has expired on the portal
+        time.sleep(2.1)  # the token has expired on the portal
         client.list_source_requests()
     assert portal.stats()["tokensIssued"] == 2
     # Refreshed before the call, so no call was refused and replayed.
