@@ -1,13 +1,20 @@
-"""Shared helpers for the benchmarks: timing, test files, and an S3 API server in its own process."""
+"""Shared helpers for the benchmarks: timing with CPU accounting, test files, a loopback S3 server.
+
+The machine running a benchmark may be shared, so besides wall-clock time each measurement
+records the CPU seconds it used (this process, its children, and any server process named),
+which stays comparable when other work slows the wall clock.
+"""
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 MiB = 1024 * 1024
@@ -24,19 +31,34 @@ while True:
 """
 
 
-def timed(action: Callable[[], object]) -> float:
-    """Wall-clock seconds ``action`` took."""
+@dataclass(frozen=True)
+class Run:
+    """One measurement: wall-clock seconds and CPU seconds of every process involved."""
+
+    seconds: float
+    cpu: float
+
+    def mb_per_s(self, size: int) -> float:
+        return size / 1e6 / self.seconds
+
+
+def measure(action: Callable[[], object], servers: Sequence[int] = ()) -> Run:
+    """Run ``action`` once; count CPU of this process, its children and the ``servers`` pids."""
+    cpu_before = _own_cpu() + sum(_process_cpu(pid) for pid in servers)
     start = time.perf_counter()
     action()
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    cpu_after = _own_cpu() + sum(_process_cpu(pid) for pid in servers)
+    return Run(seconds, cpu_after - cpu_before)
 
 
-def mb_per_s(size: int, seconds: float) -> float:
-    return size / 1e6 / seconds
+def command(argv: list[str], env: dict[str, str] | None = None) -> Callable[[], object]:
+    """An action running a command to completion (raises if it fails)."""
+    return lambda: subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
 def make_test_file(directory: Path, size_mib: int) -> Path:
-    """A file of ``size_mib`` MiB: one 64 MiB random block repeated (cheap, and no codec shortcut)."""
+    """A file of ``size_mib`` MiB: one 64 MiB random block repeated (cheap, and incompressible)."""
     path = directory / f"slate-bench-{size_mib}MiB.bin"
     block = os.urandom(min(_BLOCK, size_mib * MiB))
     remaining = size_mib * MiB
@@ -49,20 +71,35 @@ def make_test_file(directory: Path, size_mib: int) -> Path:
 
 
 @contextmanager
-def s3_server_process() -> Iterator[str]:
-    """An S3 API server (moto) on loopback in its own process, so it does not share our GIL."""
+def s3_server_process() -> Iterator[tuple[str, int]]:
+    """An S3 API server (moto) on loopback in its own process; yields (endpoint URL, pid)."""
     with subprocess.Popen(
         [sys.executable, "-c", _SERVER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     ) as server:
         try:
             assert server.stdout is not None
             port = int(server.stdout.readline())
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", server.pid
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-def run_command(command: list[str], env: dict[str, str] | None = None) -> float:
-    """Seconds a command took; raises if it fails."""
-    return timed(lambda: subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL))
+def load_average() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def _own_cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of another process (Linux ``/proc``; 0 where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
