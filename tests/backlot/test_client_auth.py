@@ -9,7 +9,7 @@ import pytest
 
 from slate.backlot import HttpPortalClient
 from slate.errors import PortalRejected
-from tests.fixtures.portal import FP_SECRET, PortalServer
+from tests.fixtures.portal import FP_CLIENT_ID, FP_SECRET, PortalServer
 
 
 def test_token_is_reused_while_valid(portal: PortalServer, portal_client: HttpPortalClient) -> None:
@@ -61,3 +61,20 @@ def test_tokens_and_secrets_never_reach_the_log(
     assert "portal call failed, retrying" in caplog.text
     assert token not in caplog.text
     assert FP_SECRET not in caplog.text
+
+
+def test_client_from_settings_reaches_the_portal(portal: PortalServer) -> None:
+    from pydantic import SecretStr
+
+    from slate.settings import Settings
+
+    settings = Settings(
+        portal_base_url=portal.base_url,
+        portal_client_id=FP_CLIENT_ID,
+        portal_client_secret=SecretStr(FP_SECRET),
+        portal_max_attempts=2,
+    )
+    assert settings.effective_portal_token_url == f"{portal.base_url}/as/token.oauth2"
+    with HttpPortalClient.from_settings(settings) as client:
+        assert client.list_source_requests().items == []
+    assert portal.stats()["tokensIssued"] == 1
