@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     #: server, receiver and emulator take N, N+1 and N+2 instead of their own settings.
     stack_prefect_port: int = 4200
     #: Seconds between the serving process's looks for runs to start (Prefect's default is 10).
-    stack_poll_seconds: float = 2.0
+    stack_poll_seconds: int = 2
     #: Flow runs the serving process runs at once (runs paused for an operator hold a slot).
     stack_run_limit: int = 8
     #: Seconds each part of the stack may take to become ready when it starts.
@@ -127,6 +127,16 @@ class Settings(BaseSettings):
     fulfillment_partner_name: str = "Slate Localization"
     #: Connections ``slate download`` opens at once unless told otherwise.
     download_concurrency: int = 4
+
+    # --- lifecycle flows (issue 5) ---
+    #: How long a validation with blockers waits for an operator's decision, in seconds.
+    pause_timeout_seconds: int = 3600
+    #: How often a paused run looks for the operator's answer, in seconds.
+    pause_poll_seconds: int = 5
+    #: Delivery bandwidth when no rate is given, in Mb/s (steps of 10 from 10 to 1000).
+    delivery_rate_mbps: int = 100
+    #: Portal requests applied per reconcile task (keeps task runs per flow in the tens).
+    reconcile_page_size: int = 500
 
     @property
     def effective_database_url(self) -> str:

@@ -1,0 +1,22 @@
+"""Flow: the whole chain for one assignment whose material is at hand: ingest → validate → deliver."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.deliver import deliver
+from flows.ingest import ingest
+from flows.validate import validate
+
+
+@flow(name="lifecycle")
+def lifecycle(
+    request_id: str, source: str, service_type: str | None = None, rate_mbps: int | None = None
+) -> str:
+    """Ingest ``source``, validate it, and deliver it when accepted; returns where it ended."""
+    ingest(request_id, source)
+    outcome = validate(request_id)
+    if not outcome.startswith("accepted"):
+        return f"{request_id}: {outcome}"
+    delivery_id = deliver(request_id, service_type=service_type, rate_mbps=rate_mbps)
+    return f"{request_id}: delivered as {delivery_id}"

@@ -1,0 +1,29 @@
+"""Flow: scheduled reconciliation with the portal — repairs whatever a webhook missed."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from slate.settings import get_settings
+from tasks.reconcile import (
+    apply_redelivery_requests,
+    apply_request_chunk,
+    failed_inspections,
+    fetch_changes,
+    publish_changes,
+    save_watermarks,
+)
+
+
+@flow(name="reconcile")
+def reconcile() -> int:
+    """Apply the portal's changes since the watermark; returns how many things changed."""
+    requests, redeliveries = fetch_changes()
+    size = get_settings().reconcile_page_size
+    changes = []
+    for start in range(0, len(requests), size):
+        changes += apply_request_chunk(requests[start : start + size])
+    changes += apply_redelivery_requests(redeliveries + failed_inspections(requests))
+    save_watermarks(requests, redeliveries)
+    publish_changes(changes, len(requests) + len(redeliveries))
+    return len([c for c in changes if c.kind != "skipped"])

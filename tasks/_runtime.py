@@ -1,0 +1,90 @@
+"""What every task needs from its run: the real parts, events, and labels for the UI.
+
+Parts are opened from the settings in the process that runs the task (a served subprocess or
+a worker on another machine), never passed between processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from prefect.events import emit_event
+from prefect.runtime import flow_run
+
+from slate.backlot import HttpPortalClient
+from slate.lifecycle import LifecycleEvent
+from slate.models import SourceRequest
+from slate.objects import BlobStore, open_blob_store
+from slate.settings import get_settings
+from slate.store import Database, open_database
+
+__all__ = ["actor", "blobs", "database", "emit", "portal", "run_label"]
+
+
+@contextmanager
+def database() -> Iterator[Database]:
+    """The domain database, migrated, closed afterwards."""
+    db = open_database()
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def portal() -> Iterator[HttpPortalClient]:
+    """The portal client from the settings."""
+    client = HttpPortalClient.from_settings()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def blobs() -> BlobStore:
+    """The blob store from the settings."""
+    return open_blob_store()
+
+
+def actor() -> str:
+    """Who the audit log names: the flow run, so an operator can find it in the UI."""
+    name = flow_run.get_name()
+    return f"prefect:{name}" if name else get_settings().actor
+
+
+def emit(events: list[LifecycleEvent], request: SourceRequest | None = None) -> None:
+    """Emit each lifecycle change as a Prefect event, for operators' own automations."""
+    for event in events:
+        kind = {"material": "material", "version": "asset"}.get(event.event.split(".")[1], "portal")
+        payload: dict[str, Any] = event.model_dump(mode="json")
+        related = []
+        if request is not None:
+            payload.update(
+                title=request.title, source_type=request.source_type.value, language=request.language
+            )
+        if event.version_id is not None:
+            related.append(
+                {
+                    "prefect.resource.id": f"slate.version.{event.version_id}",
+                    "prefect.resource.role": "version",
+                }
+            )
+        emit_event(
+            event=f"slate.{kind}.status-changed",
+            resource={
+                "prefect.resource.id": f"slate.request.{event.request_id}",
+                "prefect.resource.name": event.request_id,
+            },
+            related=related,
+            payload=payload,
+        )
+
+
+def run_label(step: str, request: SourceRequest) -> tuple[str, list[str]]:
+    """The run's name and tags: ``deliver SR-1234 subtitle en`` and request id, title, asset type."""
+    kind = request.source_type.value.lower()
+    name = f"{step} {request.request_id} {kind} {request.language}"
+    tags = [f"request:{request.request_id}", f"title:{request.title}"[:100], f"type:{kind}"]
+    return name, tags

@@ -1,0 +1,75 @@
+"""Tasks shared by the flows: load a request, label the run, publish the two status panels."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from prefect.client.orchestration import get_client
+from prefect.runtime import flow_run
+
+from slate.errors import PortalUnavailable
+from slate.models import AssetColor, SourceRequest
+from slate.store import get_request, list_versions
+from tasks._runtime import database, run_label
+
+__all__ = ["label_run", "load_request", "publish_panels", "retry_if_transient"]
+
+
+def retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry only what may succeed later: the portal being unavailable (429, 5xx, timeouts)."""
+    try:
+        state.result()
+    except PortalUnavailable:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="load request")
+def load_request(request_id: str) -> SourceRequest:
+    """Slate's record of a request."""
+    with database() as db, db.session() as session:
+        return get_request(session, request_id)
+
+
+def label_run(step: str, request: SourceRequest) -> None:
+    """Rename the current flow run after its request and tag it, so operators find it in the UI."""
+    current_id = flow_run.get_id()
+    if current_id is None:
+        return
+    run_id = UUID(current_id)
+    name, tags = run_label(step, request)
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(run_id)
+        client.update_flow_run(run_id, name=name, tags=sorted({*current.tags, *tags}))
+
+
+@task(name="publish status panels")
+def publish_panels(request_ids: list[str], key: str | None = None) -> list[dict[str, Any]]:
+    """A table artifact: the portal's status beside Slate's, one row per assignment."""
+    rows: list[dict[str, Any]] = []
+    with database() as db, db.session() as session:
+        for request_id in request_ids:
+            request = get_request(session, request_id)
+            versions = list_versions(session, request_id)
+            current = next(
+                (v for v in reversed(versions) if v.color in (AssetColor.LIGHT_BLUE, AssetColor.GRAY)), None
+            )
+            rows.append(
+                {
+                    "request": request.request_id,
+                    "title": request.title,
+                    "type": request.source_type.value,
+                    "language": request.language,
+                    "portal status": request.portal_status.value,
+                    "material status": request.material_status.value,
+                    "service type": str(request.service) if request.service else "",
+                    "current version": f"v{current.number} {current.color.value}" if current else "",
+                }
+            )
+    create_table_artifact(rows, key=key, description="Portal status beside Slate's status")
+    return rows

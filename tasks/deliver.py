@@ -1,0 +1,86 @@
+"""Task of delivery: send the current version to the portal, with progress and a receipt."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from uuid import UUID
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+
+from slate.delivery import DeliveryReceipt, deliver_request
+from slate.models import Service, ServiceType
+from slate.store import get_request
+from tasks._runtime import actor, blobs, database, emit, portal
+
+__all__ = ["deliver_version", "parse_service"]
+
+
+def parse_service(value: str | None) -> Service | None:
+    """``SUBTITLING`` → Service; ``OTHER: text`` carries its text; None or empty → None."""
+    if not value:
+        return None
+    kind, _, other = value.partition(":")
+    return Service(type=ServiceType(kind.strip().upper()), other=other.strip() or None)
+
+
+def _progress_reporter() -> Callable[[int, int], None]:
+    artifact = create_progress_artifact(0.0, description="Upload to the portal")
+    assert isinstance(artifact, UUID)  # the sync call returns the id, not a coroutine
+    last = [0.0]
+
+    def report(sent: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0 or sent >= total:
+            last[0] = now
+            update_progress_artifact(artifact, progress=100.0 * sent / max(total, 1))
+
+    return report
+
+
+def _receipt_markdown(receipt: DeliveryReceipt) -> str:
+    rate = receipt.bytes_sent * 8 / 1e6 / receipt.seconds if receipt.seconds else 0.0
+    rows = [
+        ("request", receipt.request_id),
+        ("file", receipt.file_name),
+        ("version", str(receipt.version_id)),
+        ("attempt", str(receipt.attempt)),
+        ("portal delivery", receipt.portal_delivery_id),
+        ("portal status", receipt.portal_status),
+        (
+            "outcome",
+            receipt.outcome.value
+            + (f" ({receipt.reason_code}: {receipt.message})" if receipt.reason_code else ""),
+        ),
+        ("size", f"{receipt.size:,} bytes"),
+        ("md5", f"`{receipt.md5}`"),
+        ("sha256", f"`{receipt.sha256}`"),
+        (
+            "transfer",
+            f"{receipt.bytes_sent:,} bytes in {receipt.seconds:.1f} s "
+            f"({rate:.1f} Mb/s, limit {receipt.rate_mbps})",
+        ),
+        ("recovered", "yes: the portal already had these bytes" if receipt.recovered else "no"),
+    ]
+    return "# Delivery receipt\n\n| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n"
+
+
+@task(name="deliver to portal")
+def deliver_version(request_id: str, service_type: str | None, rate_mbps: int) -> DeliveryReceipt:
+    """Deliver the request's current version once; store and show the receipt."""
+    with database() as db, portal() as client:
+        receipt = deliver_request(
+            db,
+            blobs(),
+            client,
+            request_id,
+            service=parse_service(service_type),
+            rate_mbps=rate_mbps,
+            actor=actor(),
+            progress=_progress_reporter(),
+        )
+        with db.session() as session:
+            emit(receipt.events, get_request(session, request_id))
+    create_markdown_artifact(_receipt_markdown(receipt), key=f"receipt-{request_id.lower()}"[:64])
+    return receipt

@@ -1,0 +1,202 @@
+"""Tasks of validation: run the registered validators on a version, keep the report, show it."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from slate import lifecycle
+from slate.delivery import current_version
+from slate.ingest import materialize
+from slate.models import AssetVersion, RejectionOrigin, SourceRequest, SourceType
+from slate.redelivery import record_rejection
+from slate.store import AssetRow, AssetVersionRow, QCReportRow, get_request
+from tasks._runtime import actor, blobs, database, emit
+from validators import REGISTRY, QCContext, Report
+
+__all__ = [
+    "QCOutcome",
+    "accept_version",
+    "qc_context",
+    "qc_kind",
+    "reject_version",
+    "run_qc",
+    "validate_file",
+]
+
+#: Which validators (the ``slate qc --type``) a source type gets. Types not here get none yet.
+QC_KIND: dict[SourceType, str] = {
+    SourceType.SUBTITLE: "subtitle",
+    SourceType.SDH_CC: "sdh",
+    SourceType.FORCED_NARRATIVE: "forced",
+    SourceType.ENGLISH_TEMPLATE: "template",
+    SourceType.AUDIO_PRINTMASTER: "printmaster",
+    SourceType.AUDIO_ME: "me",
+    SourceType.SECONDARY_AUDIO: "secondary_audio",
+    SourceType.AUDIO_DESCRIPTION: "secondary_audio",
+}
+_LAYOUTS = {2: "2.0", 6: "5.1", 8: "7.1"}
+
+
+class QCOutcome(BaseModel):
+    """The verdict on one version: its report, whether it blocks, and where the report is kept."""
+
+    request_id: str
+    version_id: int
+    kind: str | None
+    report: Report
+    report_id: int
+
+    @property
+    def blocked(self) -> bool:
+        """True when a finding reaches BLOCKER."""
+        return self.report.blocked
+
+
+def qc_kind(source_type: SourceType) -> str | None:
+    """The QC kind of a source type, or None when Slate has no validator for it yet."""
+    return QC_KIND.get(source_type)
+
+
+def _final_proxy(session: Any, request_id: str) -> AssetVersion | None:
+    row = session.scalar(
+        select(AssetVersionRow)
+        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+        .where(
+            AssetRow.request_id == request_id,
+            AssetRow.name == "final_proxy",
+            AssetVersionRow.color == "LIGHT_BLUE",
+        )
+    )
+    return AssetVersion.model_validate(row) if row is not None else None
+
+
+def qc_context(request: SourceRequest, kind: str, proxy: AssetVersion | None) -> QCContext:
+    """What validators may know: the request's facts, else what the Final Proxy tells."""
+    duration = Fraction(request.runtime_seconds) if isinstance(request.runtime_seconds, Decimal) else None
+    fps = None
+    if proxy is not None:
+        video: dict[str, Any] = next(
+            (s for s in proxy.probe.get("streams", []) if s.get("codec_type") == "video"), {}
+        )
+        if video.get("frame_rate"):
+            fps = Fraction(str(video["frame_rate"]))
+        if duration is None and proxy.probe.get("duration_seconds"):
+            duration = Fraction(str(proxy.probe["duration_seconds"])).limit_denominator(1000)
+    return QCContext(
+        asset_type=kind,
+        language=request.language,
+        fps=fps,
+        program_duration=duration,
+        channel_layout=_LAYOUTS.get(request.audio_channels or 0),
+    )
+
+
+def validate_file(path: Path, kind: str | None, context: QCContext, subject: str) -> Report:
+    if kind is None:
+        return Report(
+            subject=subject, profile=context.profile_name, measurements={"note": "no validator for this type"}
+        )
+    findings = []
+    measurements: dict[str, Any] = {}
+    for validator in REGISTRY[kind]:
+        part = validator(path, context)
+        findings.extend(part.findings)
+        measurements.update(part.measurements)
+    return Report(subject=subject, profile=context.profile_name, findings=findings, measurements=measurements)
+
+
+def render_markdown(request: SourceRequest, version: AssetVersion, report: Report) -> str:
+    """The QC report as an operator reads it: verdict, then every finding with where it is."""
+    verdict = (
+        "BLOCKED" if report.blocked else ("clean" if not report.findings else "deliverable with findings")
+    )
+    lines = [
+        f"# QC {request.request_id} {request.source_type.value} {request.language}",
+        "",
+        f"**{version.file_name}** (v{version.number}, sha256 `{version.sha256[:12]}`) — **{verdict}**, "
+        f"profile `{report.profile}`",
+        "",
+    ]
+    if report.findings:
+        lines += ["| severity | code | where | message | fixable |", "|---|---|---|---|---|"]
+        for f in sorted(report.findings, key=lambda f: -int(f.severity)):
+            message = f.message.replace("|", "\\|")
+            lines.append(
+                f"| {f.severity} | `{f.code}` | {f.location} | {message} | {'yes' if f.fixable else ''} |"
+            )
+    else:
+        lines.append("No findings.")
+    return "\n".join(lines) + "\n"
+
+
+@task(name="run QC")
+def run_qc(request_id: str) -> QCOutcome:
+    """Validate the request's current version, store the report, and post it as an artifact."""
+    store = blobs()
+    with database() as db:
+        version = current_version(db, request_id)
+        with db.session() as session:
+            request = get_request(session, request_id)
+            proxy = _final_proxy(session, request_id)
+        kind = qc_kind(request.source_type)
+        context = qc_context(request, kind or "none", proxy)
+        with tempfile.TemporaryDirectory(prefix="slate-qc-") as scratch:
+            path = materialize(store, version.blob_key, Path(scratch))
+            report = validate_file(path, kind, context, subject=version.file_name)
+        with db.session() as session:
+            row = QCReportRow(
+                version_id=version.version_id,
+                request_id=request_id,
+                profile=report.profile,
+                worst=str(report.worst) if report.worst is not None else None,
+                blocked=report.blocked,
+                report=report.model_dump(mode="json"),
+                created_at=datetime.now(UTC),
+            )
+            session.add(row)
+            session.flush()
+            report_id = row.report_id
+    create_markdown_artifact(render_markdown(request, version, report), key=f"qc-{request_id.lower()}"[:64])
+    return QCOutcome(
+        request_id=request_id, version_id=version.version_id, kind=kind, report=report, report_id=report_id
+    )
+
+
+@task(name="accept version")
+def accept_version(request_id: str, version_id: int, reason: str) -> None:
+    """ACCEPTED and LIGHT_BLUE: validated clean, or approved by an operator with a justification."""
+    with database() as db:
+        with db.session() as session:
+            events = lifecycle.apply(
+                session, request_id, "accept", actor=actor(), reason=reason, version_id=version_id
+            )
+        with db.session() as session:
+            emit(events, get_request(session, request_id))
+
+
+@task(name="reject version")
+def reject_version(request_id: str, version_id: int, reason: str) -> None:
+    """Our own rejection: the version turns RED and the request waits for a new file."""
+    with database() as db:
+        with db.session() as session:
+            _, events = record_rejection(
+                session,
+                request_id,
+                origin=RejectionOrigin.INTERNAL,
+                reason_code="OPERATOR_REJECTED",
+                description=reason,
+                actor=actor(),
+                version_id=version_id,
+            )
+        with db.session() as session:
+            emit(events, get_request(session, request_id))

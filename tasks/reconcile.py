@@ -1,0 +1,125 @@
+"""Tasks of reconciliation: read the portal's changes, apply them in chunks, repair the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+
+from slate.backlot._contract import DeliveryStatus, PortalSourceRequest, RedeliveryRequest
+from slate.models import MaterialStatus, PortalStatus
+from slate.reconcile import (
+    REDELIVERY_WATERMARK,
+    REQUEST_WATERMARK,
+    Change,
+    apply_redeliveries,
+    apply_requests,
+    fetch_changed_redeliveries,
+    fetch_changed_requests,
+    read_watermark,
+    write_watermark,
+)
+from slate.store import get_request
+from tasks._runtime import actor, database, emit, portal
+from tasks.common import retry_if_transient
+
+__all__ = [
+    "apply_redelivery_requests",
+    "apply_request_chunk",
+    "failed_inspections",
+    "fetch_changes",
+    "publish_changes",
+    "save_watermarks",
+]
+
+
+@task(
+    name="fetch portal changes",
+    retries=4,
+    retry_delay_seconds=[2, 5, 15, 30],
+    retry_condition_fn=retry_if_transient,
+)
+def fetch_changes() -> tuple[list[PortalSourceRequest], list[RedeliveryRequest]]:
+    """Every request and redelivery request changed since the stored watermarks."""
+    with database() as db, portal() as client:
+        requests = fetch_changed_requests(client, read_watermark(db, REQUEST_WATERMARK))
+        redeliveries = fetch_changed_redeliveries(client, read_watermark(db, REDELIVERY_WATERMARK))
+    return requests, redeliveries
+
+
+def _emit_all(changes: list[Change]) -> None:
+    with database() as db, db.session() as session:
+        for change in changes:
+            if change.events:
+                emit(change.events, get_request(session, change.request_id))
+
+
+@task(name="apply request changes")
+def apply_request_chunk(requests: list[PortalSourceRequest]) -> list[Change]:
+    """Sync one chunk of portal requests (created, updated, canceled, uncanceled)."""
+    with database() as db:
+        changes = apply_requests(db, requests, actor())
+    _emit_all(changes)
+    return changes
+
+
+@task(name="apply redelivery requests")
+def apply_redelivery_requests(redeliveries: list[RedeliveryRequest]) -> list[Change]:
+    """Record every redelivery request once."""
+    with database() as db:
+        changes = apply_redeliveries(db, redeliveries, actor())
+    _emit_all(changes)
+    return changes
+
+
+@task(
+    name="find failed inspections",
+    retries=2,
+    retry_delay_seconds=[5, 15],
+    retry_condition_fn=retry_if_transient,
+)
+def failed_inspections(requests: list[PortalSourceRequest]) -> list[RedeliveryRequest]:
+    """Deliveries the portal's inspection failed while we think them delivered, as rejections to record."""
+    found: list[RedeliveryRequest] = []
+    with database() as db, portal() as client:
+        for record in requests:
+            if record.status is not PortalStatus.REDELIVERY_REQUESTED:
+                continue
+            with db.session() as session:
+                if get_request(session, record.request_id).material_status is not MaterialStatus.DELIVERED:
+                    continue
+            for delivery in client.list_deliveries(record.request_id):
+                if delivery.status is DeliveryStatus.FAILED:
+                    found.append(
+                        RedeliveryRequest(
+                            redelivery_id=f"delivery:{delivery.delivery_id}",
+                            request_id=record.request_id,
+                            delivery_id=delivery.delivery_id,
+                            reason_code=delivery.qc.reason_code or "INSPECTION_FAILED",
+                            reason=delivery.qc.message or "",
+                            created_at=delivery.updated_at,
+                        )
+                    )
+    return found
+
+
+@task(name="save watermarks")
+def save_watermarks(requests: list[PortalSourceRequest], redeliveries: list[RedeliveryRequest]) -> None:
+    """Move the watermarks to the newest change applied."""
+    with database() as db:
+        if requests:
+            write_watermark(db, REQUEST_WATERMARK, max(r.updated_at for r in requests))
+        if redeliveries:
+            write_watermark(db, REDELIVERY_WATERMARK, max(r.created_at for r in redeliveries))
+
+
+@task(name="publish reconcile table")
+def publish_changes(changes: list[Change], seen: int) -> list[dict[str, Any]]:
+    """A table artifact of what reconciliation changed."""
+    rows = [{"request": c.request_id, "change": c.kind, "detail": c.detail} for c in changes]
+    description = f"Reconciled {seen} portal change(s): {len(changes)} applied or skipped"
+    create_table_artifact(
+        rows or [{"request": "-", "change": "nothing to do", "detail": ""}], description=description
+    )
+    return rows

@@ -1,0 +1,121 @@
+"""Tasks of redelivery: record the portal's rejection, and prepare a corrected version when Slate can."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from prefect import task
+from pydantic import BaseModel
+
+from slate.backlot import PortalClient
+from slate.backlot._contract import DeliveryStatus
+from slate.backlot.webhooks import EventType, WebhookEvent
+from slate.errors import NotFound
+from slate.ingest import materialize
+from slate.models import RejectionOrigin
+from slate.redelivery import Correction, correction_for, record_rejection
+from slate.store import get_request, get_version
+from tasks._runtime import actor, blobs, database, emit, portal
+from tasks.autocorrect import autocorrect_file
+from tasks.common import retry_if_transient
+from tasks.ingest import ingest_source
+from tasks.qc import qc_context, qc_kind, validate_file
+
+__all__ = ["PortalRejection", "apply_rejection", "prepare_correction", "read_rejection"]
+
+
+class PortalRejection(BaseModel):
+    """The portal's rejection as the flow needs it."""
+
+    request_id: str
+    portal_ref: str
+    reason_code: str
+    reason: str
+    timecodes: list[str] = []
+
+
+def portal_rejection(client: PortalClient, event: WebhookEvent) -> PortalRejection:
+    """Read the rejection the event announces from the portal (the event body is only a hint)."""
+    request_id = event.request_id or ""
+    if event.type is EventType.DELIVERY_FAILED:
+        delivery = client.get_delivery(str(event.data.get("deliveryId", "")))
+        if delivery.status is not DeliveryStatus.FAILED:
+            raise NotFound(
+                f"delivery {delivery.delivery_id} has not failed", delivery_id=delivery.delivery_id
+            )
+        return PortalRejection(
+            request_id=delivery.request_id,
+            portal_ref=f"delivery:{delivery.delivery_id}",
+            reason_code=delivery.qc.reason_code or "INSPECTION_FAILED",
+            reason=delivery.qc.message or "",
+        )
+    wanted = event.data.get("redeliveryId")
+    for item in client.iter_redelivery_requests(request_id=request_id):
+        if wanted is None or item.redelivery_id == wanted:
+            return PortalRejection(
+                request_id=item.request_id,
+                portal_ref=item.redelivery_id,
+                reason_code=item.reason_code,
+                reason=item.reason,
+                timecodes=item.timecodes,
+            )
+    raise NotFound(f"the portal lists no redelivery request {wanted} for {request_id}", request_id=request_id)
+
+
+@task(
+    name="read rejection",
+    retries=4,
+    retry_delay_seconds=[2, 5, 15, 30],
+    retry_condition_fn=retry_if_transient,
+)
+def read_rejection(event: WebhookEvent) -> PortalRejection:
+    """The portal's rejection named by ``event``."""
+    with portal() as client:
+        return portal_rejection(client, event)
+
+
+@task(name="record rejection")
+def apply_rejection(rejection: PortalRejection) -> int | None:
+    """Record it once (RED, REDELIVERY_REQUESTED); returns the rejected version's id."""
+    with database() as db:
+        with db.session() as session:
+            recorded, events = record_rejection(
+                session,
+                rejection.request_id,
+                origin=RejectionOrigin.PORTAL,
+                reason_code=rejection.reason_code,
+                description=rejection.reason,
+                timecodes=rejection.timecodes,
+                actor=actor(),
+                portal_ref=rejection.portal_ref,
+            )
+        with db.session() as session:
+            emit(events, get_request(session, rejection.request_id))
+    return recorded.version_id
+
+
+@task(name="prepare corrected version")
+def prepare_correction(request_id: str, version_id: int, reason_code: str) -> str | None:
+    """Make the new version a correction needs; None when a person must decide."""
+    correction = correction_for(reason_code)
+    if correction is None:
+        return None
+    with database() as db, db.session() as session:
+        request = get_request(session, request_id)
+        version = get_version(session, version_id)
+    with tempfile.TemporaryDirectory(prefix="slate-redeliver-") as scratch:
+        original = materialize(blobs(), version.blob_key, Path(scratch))
+        if correction is Correction.METADATA_ONLY:
+            ingest_source.fn(request_id, str(original))
+            return "the same file again, with corrected metadata"
+        kind = qc_kind(request.source_type) or ""
+        context = qc_context(request, kind, None)
+        report = validate_file(original, kind, context, subject=version.file_name)
+        out = Path(scratch) / "fixed"
+        out.mkdir()
+        corrected = autocorrect_file(original, kind, report, context, out)
+        if corrected is None:
+            return None
+        ingest_source.fn(request_id, str(corrected.path))
+        return "; ".join(corrected.changes)
