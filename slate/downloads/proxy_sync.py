@@ -106,9 +106,8 @@ def _store(
     return stored, probe
 
 
-def _partner_of(client: PortalClient, asset: DownloadAsset, request: SourceRequest) -> str | None:
-    """The fulfillment partner the portal names for the proxy (its own request's, else ours)."""
-    request_id = asset.request_id or request.request_id
+def _partner_of(client: PortalClient, request_id: str) -> str | None:
+    """The fulfillment partner the portal names for a request (None when we cannot see it)."""
     try:
         return client.get_source_request(request_id).fulfillment_partner
     except PortalRejected:
@@ -132,12 +131,19 @@ def _has_version(db: Database, request_id: str, asset: DownloadAsset) -> bool:
 
 
 def _refusal(client: PortalClient, asset: DownloadAsset, request: SourceRequest) -> str:
-    """Why this proxy must not be stored for ``request`` ("" when it may)."""
+    """Why this proxy must not be stored for ``request`` ("" when it may).
+
+    A locked proxy is made for the partner of its own request (the title's request we hold when
+    the portal names none); that partner must be us.
+    """
     if asset.type is not DownloadAssetType.LOCKED_PROXY:
         return ""
     ours = get_settings().fulfillment_partner_name
-    partner = _partner_of(client, asset, request)
-    return "" if partner == ours else f"locked proxy is for {partner or 'an unknown partner'}, not {ours}"
+    request_id = asset.request_id or request.request_id
+    partner = _partner_of(client, request_id)
+    if partner == ours:
+        return ""
+    return f"the locked proxy of {request_id} is for {partner or 'a partner we cannot see'}, not {ours}"
 
 
 def _sync_one(

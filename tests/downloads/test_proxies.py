@@ -1,0 +1,171 @@
+"""Proxies: the watermark read back from the locked proxy, and proxy sync into the blob store."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from slate.backlot import DownloadAssetType, HttpPortalClient
+from slate.backlot.emulator._config import FULFILLMENT_PARTNER
+from slate.downloads import Selection, download_files, parse_types, select_materials
+from slate.downloads.proxy_sync import program_timing, sync_proxies
+from slate.lifecycle import create_request
+from slate.models import AssetColor
+from slate.objects import LocalStore
+from slate.store import Database, list_versions
+from tests.downloads.conftest import Materials
+from tests.fixtures.portal import PortalServer
+
+T = DownloadAssetType
+AV_REQUEST = "SR-81001001-00"
+SUB_REQUEST = "SR-81001001-06"
+
+
+def gray_frame(path: Path, at: float = 0.5) -> bytes:
+    """One 320x180 frame of ``path`` as 8-bit gray pixels."""
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-ss", str(at), "-i", str(path), "-frames:v", "1"]
+    command += ["-vf", "scale=320:180", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    return subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
+
+
+def mean_difference(a: bytes, b: bytes, rows: range, cols: range) -> float:
+    total = sum(abs(a[y * 320 + x] - b[y * 320 + x]) for y in rows for x in cols)
+    return total / (len(rows) * len(cols))
+
+
+def test_the_locked_proxy_carries_the_watermark(
+    portal: PortalServer, portal_client: HttpPortalClient, tmp_path: Path
+) -> None:
+    portal.seed(with_proxies=True)
+    files = select_materials(portal_client, Selection(request_ids=[AV_REQUEST], types=parse_types(["video"])))
+    download_files(portal_client, files, tmp_path)
+    by_type = {f.asset.type: tmp_path / f.relpath for f in files}
+    locked, final = gray_frame(by_type[T.LOCKED_PROXY]), gray_frame(by_type[T.FINAL_PROXY])
+    assert len(locked) == len(final) == 320 * 180
+    # The emulator burns the partner's name, boxed, in the middle of the picture.
+    centre = mean_difference(locked, final, range(75, 105), range(60, 260))
+    corner = mean_difference(locked, final, range(0, 40), range(0, 60))
+    assert centre > 25, centre
+    assert corner < 4 and centre > 8 * max(corner, 1.0), (centre, corner)
+
+
+@pytest.fixture
+def blobs(tmp_path: Path) -> LocalStore:
+    return LocalStore(tmp_path / "objects")
+
+
+def track(db: Database, client: HttpPortalClient, *request_ids: str) -> None:
+    """Slate takes on the portal's requests (as intake would)."""
+    with db.session() as session:
+        for request_id in request_ids:
+            create_request(session, client.get_source_request(request_id).to_domain(), actor="test")
+
+
+def proxy_versions(db: Database, request_id: str) -> dict[str, list[tuple[int, AssetColor]]]:
+    with db.session() as session:
+        versions = list_versions(session, request_id)
+    by_blob = {v.blob_key: v for v in versions}
+    out: dict[str, list[tuple[int, AssetColor]]] = {"final_proxy": [], "locked_proxy": []}
+    for v in by_blob.values():
+        kind = "final_proxy" if "/final_proxy/" in v.blob_key else "locked_proxy"
+        out[kind].append((v.number, v.color))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def new_final_proxy(portal: PortalServer, materials: Materials, movie_id: str, seconds: int) -> str:
+    path = portal.emulator.file_path("test-materials", movie_id, f"{movie_id}_final_proxy_v2.mp4")
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi"]
+    command += ["-i", f"testsrc=size=320x180:rate=25:duration={seconds}", "-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(command, check=True, timeout=60)
+    return materials.material(movie_id, T.FINAL_PROXY, data=path.read_bytes(), name=path.name)
+
+
+def test_proxy_sync_attaches_final_and_locked_apart_and_a_newer_final_supersedes(
+    portal: PortalServer,
+    portal_client: HttpPortalClient,
+    materials: Materials,
+    db: Database,
+    blobs: LocalStore,
+) -> None:
+    portal.seed(with_proxies=True)
+    track(db, portal_client, AV_REQUEST, SUB_REQUEST)
+    first = sync_proxies(portal_client, db, blobs)
+    assert sorted((r.request_id, r.asset_name, r.outcome) for r in first) == [
+        (AV_REQUEST, "final_proxy", "attached"),
+        (AV_REQUEST, "locked_proxy", "attached"),
+        (SUB_REQUEST, "final_proxy", "attached"),
+        (SUB_REQUEST, "locked_proxy", "attached"),
+    ]
+    for result in first:
+        assert result.blob_key and blobs.head(result.blob_key).sha256 == result.sha256
+    assert proxy_versions(db, SUB_REQUEST) == {
+        "final_proxy": [(1, AssetColor.LIGHT_BLUE)],
+        "locked_proxy": [(1, AssetColor.LIGHT_BLUE)],
+    }
+    # Reported again (reconcile after a webhook): nothing changes, nothing is fetched.
+    downloads_before = portal.stats()["calls"]
+    assert {r.outcome for r in sync_proxies(portal_client, db, blobs, [SUB_REQUEST])} == {"unchanged"}
+    content = [k for k in portal.stats()["calls"] if k.endswith("/content")]
+    assert all(portal.calls(k) == downloads_before.get(k) for k in content)
+
+    new_final_proxy(portal, materials, "81001001", seconds=2)
+    second = sync_proxies(portal_client, db, blobs, [SUB_REQUEST])
+    assert sorted((r.asset_name, r.outcome) for r in second) == [
+        ("final_proxy", "attached"),
+        ("locked_proxy", "unchanged"),
+    ]
+    assert proxy_versions(db, SUB_REQUEST) == {
+        "final_proxy": [(1, AssetColor.DARK_BLUE), (2, AssetColor.LIGHT_BLUE)],
+        "locked_proxy": [(1, AssetColor.LIGHT_BLUE)],
+    }
+
+
+def test_program_timing_comes_from_the_request_or_else_the_final_proxy(
+    portal: PortalServer,
+    portal_client: HttpPortalClient,
+    materials: Materials,
+    db: Database,
+    blobs: LocalStore,
+) -> None:
+    stated = materials.assignment("81900060", title="Stated", source_type="SUBTITLE", runtime_seconds="1800")
+    unstated = materials.assignment("81900061", title="Unstated", source_type="SUBTITLE")
+    for movie in ("81900060", "81900061"):
+        new_final_proxy(portal, materials, movie, seconds=2)
+    track(db, portal_client, stated, unstated)
+    sync_proxies(portal_client, db, blobs)
+    timing = program_timing(db, blobs, unstated)
+    assert timing is not None and timing.source == "final_proxy"
+    assert timing.duration_ms == 2000 and timing.frame_rate == "25" and timing.start_timecode == "00:00:00:00"
+    from_request = program_timing(db, blobs, stated)
+    assert from_request is not None and from_request.source == "request"
+    assert from_request.duration_ms == 1_800_000 and from_request.start_timecode == "00:00:00:00"
+
+
+def test_a_locked_proxy_for_another_partner_is_refused(
+    portal: PortalServer,
+    portal_client: HttpPortalClient,
+    materials: Materials,
+    db: Database,
+    blobs: LocalStore,
+) -> None:
+    portal.seed(with_proxies=True)
+    track(db, portal_client, SUB_REQUEST)
+    # A newer locked proxy made for the title's AV request, which the studio then gives to another vendor.
+    locked = portal.emulator.file_path("test-materials", "81001001", "locked_v2.mp4")
+    locked.write_bytes(b"not really a proxy")
+    materials.material(
+        "81001001",
+        T.LOCKED_PROXY,
+        data=locked.read_bytes(),
+        request_id=AV_REQUEST,
+        partner=FULFILLMENT_PARTNER,
+    )
+    portal.admin.patch(f"/assignments/{AV_REQUEST}", json={"fulfillmentPartner": "Harbourside Dubbing"})
+    outcomes = {r.asset_name: r for r in sync_proxies(portal_client, db, blobs, [SUB_REQUEST])}
+    assert outcomes["locked_proxy"].outcome == "refused"
+    assert f"locked proxy of {AV_REQUEST}" in outcomes["locked_proxy"].reason
+    assert outcomes["locked_proxy"].reason.endswith(f"not {FULFILLMENT_PARTNER}")
+    assert outcomes["final_proxy"].outcome == "attached"
+    assert proxy_versions(db, SUB_REQUEST)["locked_proxy"] == []
