@@ -93,8 +93,7 @@ class ReadResult:
 
 def to_units(seconds: Fraction, timescale: int) -> int:
     """Exact seconds as the nearest whole unit of ``timescale``."""
-    scaled = seconds * timescale
-    return _round_div(scaled.numerator, scaled.denominator)
+    return _round_div(seconds.numerator * timescale, seconds.denominator)
 
 
 def common_timescale(times: list[Fraction], *, base: int = 1000, limit: int = 10**12) -> int:

@@ -62,9 +62,12 @@ class Checker:
     def location(self, index: int, units: int | None = None) -> Location:
         """Where event ``index`` (0-based in the file) is: its 1-based number and timecode."""
         event = self.doc.events[index]
-        return Location(
+        return Location.model_construct(
             event_index=index + 1,
             timecode=self.timecode(event.begin if units is None else units),
+            channel=None,
+            start_seconds=None,
+            end_seconds=None,
             line=event.source_line,
         )
 
@@ -81,8 +84,10 @@ class Checker:
         **evidence: Any,
     ) -> None:
         location = Location() if index is None else self.location(index, at)
+        # Built without re-validation: every field is typed here, and a file with 100,000
+        # defective events must not spend its time in pydantic.
         self.findings.append(
-            Finding(
+            Finding.model_construct(
                 code=code,
                 severity=severity,
                 message=message,

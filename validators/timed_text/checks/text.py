@@ -46,7 +46,7 @@ def check_text(c: Checker) -> None:
                 rule=f"at most {max_lines} lines",
                 lines=len(lines),
             )
-        widths = [_width2(line, halves) for line in lines]
+        widths = [_width2(line, halves) for line in lines] if halves else [2 * len(line) for line in lines]
         for number, width in enumerate(widths, 1):
             if width > max_len2:
                 c.finding(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.parsers import expat
 
 __all__ = ["XmlError", "XmlNode", "parse_xml"]
@@ -74,11 +75,14 @@ def parse_xml(data: bytes) -> XmlNode:
     return node
 
 
+@lru_cache(maxsize=1024)
 def _split(tag: str) -> tuple[str, str]:
+    """``"uri name"`` → (uri, name); cached because a document repeats a few tags many times."""
     ns, _, name = tag.rpartition(" ")
     return ns, name
 
 
+@lru_cache(maxsize=1024)
 def _attr_key(key: str) -> str:
     ns, name = _split(key)
     return f"{{{ns}}}{name}" if ns else name

@@ -94,8 +94,17 @@ def _event(begin: int, end: int, lines: list[str], timing_at: int, line_no: int)
     joined = "\n".join(raw)
     top = _TOP.search(joined) is not None
     italic = "<i>" in joined.lower()
-    clean = [html.unescape(_TAG.sub("", line)).strip() for line in raw]
+    clean = [_plain(line) for line in raw]
     return Event(begin, end, clean, source_line=line_no, position="top" if top else None, italic=italic)
+
+
+def _plain(line: str) -> str:
+    """A cue line without tags or entities (the common line has neither, so skip the work)."""
+    if "<" in line or "{" in line:
+        line = _TAG.sub("", line)
+    if "&" in line:
+        line = html.unescape(line)
+    return line.strip()
 
 
 def _ms(h: str, m: str, s: str, ms: str) -> int:

@@ -56,6 +56,8 @@ class _Reader:
         for attr, message in problems:
             self._param_problem(attr, message, root.line)
         self.times: list[tuple[Fraction, Fraction | None, XmlNode]] = []
+        #: Valid time attributes parsed while checking, so resolving does not parse them again.
+        self.parsed: dict[tuple[int, str], Fraction] = {}
 
     def read(self) -> ReadResult:
         self._check_tree(self.root)
@@ -106,13 +108,12 @@ class _Reader:
             self.findings.append(
                 _parse_error(f"<{node.name} {attr}>: {value}", node.line, rule="TTML1 §10.3")
             )
+        else:
+            self.parsed[(id(node), attr)] = value
 
     def _time(self, node: XmlNode, attr: str) -> Fraction | None:
         """The value of a time attribute, or None when absent or malformed (already reported)."""
-        if attr not in node.attrs:
-            return None
-        value = parse_time(node.attrs[attr], self.params)
-        return None if isinstance(value, str) else value
+        return self.parsed.get((id(node), attr))
 
     def _param_problem(self, attr: str, message: str, line: int) -> None:
         code = (
@@ -133,7 +134,8 @@ class _Reader:
     # -- timing -------------------------------------------------------------------------------
     def _resolve(self, node: XmlNode, base: Fraction, bound: Fraction | None, container: str) -> _Interval:
         """The active interval of ``node`` whose sync base is ``base``, within ``bound``."""
-        begin = base + (self._time(node, "begin") or 0)
+        offset = self._time(node, "begin")
+        begin = base if offset is None else base + offset
         explicit = self._explicit_end(node, base, begin)
         limit = _min(explicit, bound)
         own = node.attrs.get("timeContainer", "par").strip()
