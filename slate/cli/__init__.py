@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from slate.cli import _backlot, _db, _demo, _qc, _status, _webhooks
+from slate.cli import _backlot, _db, _demo, _qc, _status, _up, _webhooks
 
 __all__ = ["app", "main"]
 
@@ -25,6 +25,7 @@ app.command("backlot-emulator")(_backlot.backlot_emulator)
 _qc.register(app)
 app.command("webhooks")(_webhooks.webhooks)
 app.command("webhook-receiver")(_webhooks.webhook_receiver)
+_up.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,241 @@
+"""Serve every deployment listed in ``prefect.yaml`` from one process (the one-machine stack).
+
+``prefect.yaml`` is the one list of deployments. ``prefect deploy --all`` reads it for work pools
+and workers; this module reads the same file and hands each entry to Prefect's ``serve``, so the
+embedded stack (``slate up``) runs exactly what a multi-machine install would, without a pool or a
+worker: same entrypoints, names, parameters, schedules, tags and concurrency limits. An entry
+using a key this module does not understand is refused rather than silently served differently.
+
+Run it from the project folder (``slate up`` does)::
+
+    python -m deployments.serve [--file prefect.yaml] [--limit 8] [--poll-seconds 2] [--no-schedules]
+
+The runner looks for runs every ``--poll-seconds`` (Prefect's default of 10 s would add up to 10 s
+to every webhook-started run); shutting down leaves schedules active (``pause_on_shutdown=False``)
+so the next start picks up where this one stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import yaml  # type: ignore[import-untyped]
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from slate.errors import InvalidInput
+from slate.logging import get_logger
+from slate.settings import get_settings
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.flows import Flow
+    from prefect.schedules import Schedule
+
+__all__ = [
+    "DeploymentSpec",
+    "Project",
+    "ScheduleSpec",
+    "load_project",
+    "main",
+    "runner_deployments",
+]
+
+log = get_logger("slate.deployments.serve")
+
+#: The deployments file next to the code (the repository root).
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "prefect.yaml"
+
+#: Slate's stdlib logger, attached to each run's Prefect log handler.
+EXTRA_LOGGERS = "slate"
+
+
+class ScheduleSpec(BaseModel):
+    """One schedule of a deployment: exactly one of ``cron``, ``interval`` (seconds), ``rrule``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str | None = None
+    interval: float | None = Field(default=None, gt=0)
+    rrule: str | None = None
+    timezone: str | None = None
+    active: bool = True
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self) -> ScheduleSpec:
+        kinds = [k for k in ("cron", "interval", "rrule") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"a schedule needs exactly one of cron, interval, rrule (got {kinds or 'none'})")
+        return self
+
+    def to_schedule(self, *, active: bool = True) -> Schedule:
+        """The Prefect schedule; ``active=False`` registers it switched off."""
+        from prefect.schedules import Cron, Interval, RRule
+
+        on = self.active and active
+        params = self.parameters or None
+        if self.cron is not None:
+            return Cron(self.cron, timezone=self.timezone, active=on, parameters=params)
+        if self.interval is not None:
+            every = timedelta(seconds=self.interval)
+            return Interval(every, timezone=self.timezone, active=on, parameters=params)
+        assert self.rrule is not None
+        return RRule(self.rrule, timezone=self.timezone, active=on, parameters=params)
+
+
+class WorkPoolSpec(BaseModel):
+    """Where workers pick the deployment up (ignored when served: serve needs no pool)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    work_queue_name: str | None = None
+    job_variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeploymentSpec(BaseModel):
+    """One entry of ``deployments:``; only the keys both ``serve`` and ``prefect deploy`` honour."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    entrypoint: str = Field(pattern=r"^[\w./-]+\.py:\w+$")
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    schedules: list[ScheduleSpec] = Field(default_factory=list)
+    concurrency_limit: int | None = Field(default=None, ge=1)
+    work_pool: WorkPoolSpec | None = None
+
+    @property
+    def module_path(self) -> str:
+        """The flow's file, relative to the project folder (``flows/intake.py``)."""
+        return self.entrypoint.split(":", 1)[0]
+
+
+class Project(BaseModel):
+    """The parts of ``prefect.yaml`` that describe deployments."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    deployments: list[DeploymentSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Project:
+        seen: set[str] = set()
+        for spec in self.deployments:
+            if spec.name in seen:
+                raise ValueError(f"deployment name {spec.name!r} is listed twice")
+            seen.add(spec.name)
+        return self
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """``('deployments', 3, 'entrypoint')`` → ``deployments[3].entrypoint``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def load_project(path: Path = DEFAULT_FILE) -> Project:
+    """Read and check a deployments file; a broken one raises :class:`InvalidInput` naming the place."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput(
+            f"{path}: cannot read the deployments file: {exc}", path=str(path), rule="readable"
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path}: not valid YAML: {exc}", path=str(path), rule="yaml") from exc
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{path}: expected a mapping at the top level", path=str(path), rule="mapping")
+    try:
+        return Project.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = _where(tuple(first["loc"]))
+        raise InvalidInput(
+            f"{path}: {where}: {first['msg']} ({exc.error_count()} problem(s))",
+            path=str(path),
+            place=where,
+            rule=first["type"],
+        ) from exc
+
+
+def runner_deployments(
+    project: Project, root: Path, *, schedules_active: bool = True
+) -> list[RunnerDeployment]:
+    """Load each entry's flow from ``root`` and describe it as a served deployment.
+
+    Importing a flow module that fails raises (no placeholder flows): a stack that serves a
+    stand-in silently is worse than one that does not start.
+    """
+    from prefect.flows import load_flow_from_entrypoint
+
+    built: list[RunnerDeployment] = []
+    for spec in project.deployments:
+        flow: Flow[..., Any] = load_flow_from_entrypoint(
+            str(root / spec.entrypoint), use_placeholder_flow=False
+        )
+        deployment = cast(
+            "RunnerDeployment",
+            flow.to_deployment(
+                name=spec.name,
+                description=spec.description,
+                tags=spec.tags,
+                parameters=spec.parameters,
+                schedules=[s.to_schedule(active=schedules_active) for s in spec.schedules],
+                concurrency_limit=spec.concurrency_limit,
+            ),
+        )
+        built.append(deployment)
+    return built
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m deployments.serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE, help="the deployments file")
+    parser.add_argument("--limit", type=int, default=settings.stack_run_limit, help="runs at once")
+    parser.add_argument(
+        "--poll-seconds", type=int, default=settings.stack_poll_seconds, help="seconds between polls"
+    )
+    parser.add_argument(
+        "--no-schedules",
+        dest="schedules",
+        action="store_false",
+        default=settings.stack_schedules_active,
+        help="register schedules switched off",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve every deployment of the file until SIGINT/SIGTERM."""
+    args = _arguments(argv)
+    path: Path = args.file.resolve()
+    project = load_project(path)
+    os.chdir(path.parent)
+
+    from prefect import serve
+    from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
+
+    # Each run is a subprocess of this one and inherits its environment: this is how Slate's
+    # structlog lines reach the run's logs in the UI. It is set only now, after Prefect configured
+    # this process's logging, so this process's own lines (outside any run) stay local.
+    os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = EXTRA_LOGGERS
+
+    deployments = runner_deployments(project, path.parent, schedules_active=args.schedules)
+    log.info("serving deployments", count=len(deployments), file=str(path), limit=args.limit)
+    with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: args.poll_seconds}):
+        serve(*deployments, limit=args.limit, pause_on_shutdown=False, print_starting_message=False)
+
+
+if __name__ == "__main__":
+    main()

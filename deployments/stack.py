@@ -1,0 +1,411 @@
+"""The embedded stack on one machine: Prefect server, served deployments, webhook receiver, emulator.
+
+``slate up`` starts four child processes, each in its own process group (so a stop reaches the
+flow-run subprocesses the serving process starts, and so a Ctrl-C in the terminal reaches only
+the supervisor, which then stops the parts in order):
+
+* ``prefect server start`` on SQLite, with ``PREFECT_HOME`` under Slate's home and analytics off;
+* ``python -m deployments.serve``, serving every deployment of ``prefect.yaml`` (polling every
+  ``stack_poll_seconds``);
+* the webhook receiver, starting flow runs on that server;
+* the portal emulator, sending its webhooks to that receiver.
+
+Ready means: the server answers ``/api/health``, the receiver ``/healthz``, the emulator ``/docs``,
+and every deployment of ``prefect.yaml`` has been polled by the serving process since the start.
+Only then is ``stack.json`` written under Slate's home (URLs, ports, pids), which is how
+``make demo``, the CLI and tests find the stack. Stopping sends SIGTERM to each group (the serving
+process first, the server last), SIGKILL to any group still alive after ``stack_stop_timeout``,
+and removes ``stack.json``. Each part's output goes to ``<home>/stack/<part>.log``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from pydantic import BaseModel
+
+from deployments.serve import DEFAULT_FILE, load_project
+from slate.errors import ConfigurationError
+from slate.logging import get_logger
+from slate.settings import Settings, get_settings
+
+__all__ = ["Ports", "Stack", "StackInfo", "read_stack", "stack_file", "stop_detached"]
+
+log = get_logger("slate.deployments.stack")
+
+_SLATE_CLI = "import sys; from slate.cli import main; sys.argv[0] = 'slate'; main()"
+
+
+class Ports(BaseModel):
+    """The three TCP ports of the stack (all on 127.0.0.1)."""
+
+    prefect: int
+    receiver: int
+    emulator: int
+
+    @classmethod
+    def choose(cls, settings: Settings, port_base: int | None = None) -> Ports:
+        """``port_base`` N gives N, N+1, N+2; without it each part keeps its own setting."""
+        if port_base is not None:
+            return cls(prefect=port_base, receiver=port_base + 1, emulator=port_base + 2)
+        emulator = httpx.URL(settings.portal_base_url).port or 8765
+        return cls(
+            prefect=settings.stack_prefect_port, receiver=settings.webhook_receiver_port, emulator=emulator
+        )
+
+
+class StackInfo(BaseModel):
+    """What ``stack.json`` holds: where each part listens and how to stop it."""
+
+    home: str
+    prefect_ui_url: str
+    prefect_api_url: str
+    receiver_url: str
+    webhook_url: str
+    emulator_url: str
+    ports: Ports
+    deployments: list[str]
+    #: Part name → pid of the part, which leads its own process group.
+    pids: dict[str, int]
+    #: The ``slate up`` process watching the parts, or None when it detached.
+    supervisor_pid: int | None
+    logs: str
+    started_at: datetime
+
+
+def stack_file(settings: Settings) -> Path:
+    """Where the running stack describes itself."""
+    return settings.home / "stack.json"
+
+
+def read_stack(settings: Settings | None = None) -> StackInfo | None:
+    """The running stack's description, or None when no stack has written one."""
+    path = stack_file(settings or get_settings())
+    if not path.exists():
+        return None
+    return StackInfo.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process is left in process group ``pgid``."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_group(pgid: int, timeout: float, reap: Callable[[], object] | None = None) -> None:
+    """SIGTERM the group, wait for every member to go, SIGKILL whatever is left after ``timeout``."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if reap is not None:
+            reap()
+        if not group_alive(pgid):
+            return
+        time.sleep(0.1)
+    log.warning("part did not stop in time; killing it", pgid=pgid)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    while group_alive(pgid):
+        if reap is not None:
+            reap()
+        time.sleep(0.05)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        # As the servers themselves do: a port left in TIME_WAIT by a previous stack is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@dataclass
+class _Part:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    ready: Callable[[], bool]
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+class Stack:
+    """The four parts, started and stopped together."""
+
+    def __init__(self, settings: Settings, ports: Ports, project_file: Path = DEFAULT_FILE) -> None:
+        self.settings = settings
+        self.ports = ports
+        self.project_file = project_file.resolve()
+        self.home = settings.home.resolve()
+        self.log_dir = self.home / "stack"
+        self.names = [d.name for d in load_project(self.project_file).deployments]
+        self.api_url = f"http://127.0.0.1:{ports.prefect}/api"
+        self.receiver_url = f"http://127.0.0.1:{ports.receiver}"
+        self.emulator_url = f"http://127.0.0.1:{ports.emulator}"
+        self._started_at = datetime.now(UTC)
+        self.parts = self._parts()
+
+    def _env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("PREFECT_API_URL", None)
+        env.update(
+            SLATE_HOME=str(self.home),
+            SLATE_PORTAL_BASE_URL=self.emulator_url,
+            PREFECT_HOME=str(self.home / "prefect"),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(extra)
+        return env
+
+    def _parts(self) -> list[_Part]:
+        py, p = sys.executable, self.ports
+        db = f"sqlite+aiosqlite:///{self.home / 'prefect' / 'prefect.db'}"
+        server = _Part(
+            "prefect-server",
+            [py, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(p.prefect)],
+            self._env(PREFECT_SERVER_DATABASE_CONNECTION_URL=db, PREFECT_UI_API_URL=self.api_url),
+            lambda: _answers(f"{self.api_url}/health"),
+        )
+        emulator = _Part(
+            "emulator",
+            [
+                py,
+                "-c",
+                _SLATE_CLI,
+                "backlot-emulator",
+                "--port",
+                str(p.emulator),
+                "--webhook-url",
+                f"{self.receiver_url}/webhooks",
+            ],
+            self._env(),
+            lambda: _answers(f"{self.emulator_url}/docs"),
+        )
+        receiver = _Part(
+            "webhook-receiver",
+            [py, "-c", _SLATE_CLI, "webhook-receiver", "--host", "127.0.0.1", "--port", str(p.receiver)],
+            self._env(PREFECT_API_URL=self.api_url),
+            lambda: _answers(f"{self.receiver_url}/healthz"),
+        )
+        serve = _Part(
+            "serve",
+            [py, "-m", "deployments.serve", "--file", str(self.project_file)],
+            self._env(PREFECT_API_URL=self.api_url),
+            self._all_served,
+        )
+        return [server, emulator, receiver, serve]
+
+    def _all_served(self) -> bool:
+        """Every deployment of the file exists and was polled by the serving process since the start."""
+        body = {"deployments": {"name": {"any_": self.names}}, "limit": 200}
+        try:
+            found = httpx.post(f"{self.api_url}/deployments/filter", json=body, timeout=5).json()
+        except (httpx.HTTPError, ValueError):
+            return False
+        polled = {
+            d["name"]
+            for d in found
+            if d.get("last_polled") and datetime.fromisoformat(d["last_polled"]) >= self._started_at
+        }
+        return polled >= set(self.names)
+
+    # --- starting ---
+
+    def check_free(self) -> None:
+        """Refuse to start over a running stack or on a port someone else holds."""
+        running = read_stack(self.settings)
+        if running is not None and any(group_alive(pid) for pid in running.pids.values()):
+            raise ConfigurationError(
+                f"a stack is already running from {stack_file(self.settings)}; run `slate down` first",
+                path=str(stack_file(self.settings)),
+                rule="one stack per home",
+            )
+        for part, port in self.ports.model_dump().items():
+            if not _port_free(port):
+                raise ConfigurationError(
+                    f"port {port} ({part}) is already in use on 127.0.0.1; choose others with --port-base",
+                    port=port,
+                    rule="free port",
+                )
+
+    def _spawn(self, part: _Part) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with (self.log_dir / f"{part.name}.log").open("ab") as out:
+            part.process = subprocess.Popen(
+                part.argv,
+                env=part.env,
+                cwd=self.project_file.parent,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        log.info("part started", part=part.name, pid=part.process.pid)
+
+    def _wait_ready(self, parts: list[_Part], stop: threading.Event) -> None:
+        deadline = time.monotonic() + self.settings.stack_start_timeout
+        waiting = list(parts)
+        while waiting:
+            for part in list(waiting):
+                self._check_alive(part)
+                if part.ready():
+                    waiting.remove(part)
+            if stop.is_set():
+                raise KeyboardInterrupt
+            if waiting and time.monotonic() > deadline:
+                names = ", ".join(p.name for p in waiting)
+                raise ConfigurationError(
+                    f"{names} not ready after {self.settings.stack_start_timeout:.0f}s; see {self.log_dir}",
+                    rule="start timeout",
+                )
+            if waiting:
+                time.sleep(0.25)
+
+    def _check_alive(self, part: _Part) -> None:
+        assert part.process is not None
+        code = part.process.poll()
+        if code is not None:
+            raise ConfigurationError(
+                f"{part.name} exited with code {code}; see {self.log_dir / (part.name + '.log')}\n"
+                + self._tail(part),
+                part=part.name,
+                rule="part exited",
+            )
+
+    def _tail(self, part: _Part, lines: int = 15) -> str:
+        try:
+            text = (self.log_dir / f"{part.name}.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def start(self, *, detached: bool, stop: threading.Event | None = None) -> StackInfo:
+        """Start every part, wait until all are ready, write ``stack.json``; on failure stop them."""
+        stop = stop or threading.Event()
+        self.check_free()
+        self._started_at = datetime.now(UTC)
+        server, emulator, receiver, serve = self.parts
+        try:
+            for part in (server, emulator, receiver):
+                self._spawn(part)
+            self._wait_ready([server], stop)
+            self._spawn(serve)
+            self._wait_ready([emulator, receiver, serve], stop)
+        except BaseException:
+            self.stop()
+            raise
+        info = self.info(supervisor_pid=None if detached else os.getpid())
+        _write_atomic(stack_file(self.settings), info.model_dump_json(indent=2))
+        return info
+
+    def info(self, supervisor_pid: int | None) -> StackInfo:
+        """The description written to ``stack.json``."""
+        return StackInfo(
+            home=str(self.home),
+            prefect_ui_url=f"http://127.0.0.1:{self.ports.prefect}",
+            prefect_api_url=self.api_url,
+            receiver_url=self.receiver_url,
+            webhook_url=f"{self.receiver_url}/webhooks",
+            emulator_url=self.emulator_url,
+            ports=self.ports,
+            deployments=self.names,
+            pids={p.name: p.process.pid for p in self.parts if p.process is not None},
+            supervisor_pid=supervisor_pid,
+            logs=str(self.log_dir),
+            started_at=self._started_at,
+        )
+
+    # --- running and stopping ---
+
+    def watch(self, stop: threading.Event) -> _Part | None:
+        """Block until ``stop`` is set (None) or a part exits on its own (that part)."""
+        while not stop.wait(0.5):
+            for part in self.parts:
+                if part.process is not None and part.process.poll() is not None:
+                    return part
+        return None
+
+    def stop(self) -> None:
+        """Stop every started part, the serving process first and the server last."""
+        for part in reversed(self.parts):
+            if part.process is None:
+                continue
+            began = time.monotonic()
+            stop_group(part.process.pid, self.settings.stack_stop_timeout, reap=part.process.poll)
+            part.process.wait()
+            took = round(time.monotonic() - began, 1)
+            log.info("part stopped", part=part.name, code=part.process.returncode, seconds=took)
+        mine = {p.name: p.process.pid for p in self.parts if p.process is not None}
+        written = read_stack(self.settings)
+        if written is not None and written.pids == mine:
+            stack_file(self.settings).unlink(missing_ok=True)
+
+
+def stop_detached(settings: Settings) -> StackInfo | None:
+    """``slate down``: stop the stack this home's ``stack.json`` describes; None if there is none.
+
+    A supervised stack is asked to stop through its supervisor (which stops the parts in order);
+    a detached one is stopped here, group by group, in the same order.
+    """
+    info = read_stack(settings)
+    if info is None:
+        return None
+    timeout = settings.stack_stop_timeout
+    if info.supervisor_pid is not None and _pid_alive(info.supervisor_pid):
+        os.kill(info.supervisor_pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout * len(info.pids) + 5
+        while _pid_alive(info.supervisor_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    for name in ("serve", "webhook-receiver", "emulator", "prefect-server"):
+        pid = info.pids.get(name)
+        if pid is not None:
+            stop_group(pid, timeout)
+    stack_file(settings).unlink(missing_ok=True)
+    return info
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
