@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from slate.cli import _backlot, _db, _demo, _qc, _status, _up, _webhooks
+from slate.cli import _backlot, _db, _demo, _download, _qc, _status, _up, _webhooks
 
 __all__ = ["app", "main"]
 
@@ -26,6 +26,7 @@ _qc.register(app)
 app.command("webhooks")(_webhooks.webhooks)
 app.command("webhook-receiver")(_webhooks.webhook_receiver)
 _up.register(app)
+app.command("download")(_download.download)
 
 
 def main() -> None:
