@@ -7,6 +7,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from validators.timed_text.model import Document
 from validators.timed_text.readers import read_bytes, read_path
@@ -193,3 +195,53 @@ def test_missing_and_unknown_files(tmp_path: Path) -> None:
     missing = read_path(tmp_path / "nope.srt")
     assert missing.document is None and [f.code for f in missing.findings] == ["TT_PARSE_ERROR"]
     assert codes(b"just some words", "notes.txt") == [("TT_PARSE_ERROR", None)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=300), suffix=st.sampled_from(["srt", "vtt", "xml", "scc"]))
+def test_readers_never_raise_on_arbitrary_bytes(data: bytes, suffix: str) -> None:
+    result = read_bytes(data, f"fuzz.{suffix}")
+    assert result.document is not None or any(f.code == "TT_PARSE_ERROR" for f in result.findings)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789:.;hmsft -", max_size=20))
+def test_ttml_time_expressions_are_a_value_or_a_reason(expression: str) -> None:
+    from validators.timed_text.readers.ttml_time import TimingParameters, parse_time
+
+    value = parse_time(expression, TimingParameters())
+    assert isinstance(value, (Fraction, str))
+    if isinstance(value, Fraction):
+        assert value >= 0
+
+
+def test_pathological_input_is_a_finding_not_a_crash() -> None:
+    huge = ttml(f'<div><p begin="{"9" * 5000}s" end="1s">a</p></div>')
+    assert codes(huge) == [("TT_PARSE_ERROR", 4)]
+    deep = (
+        b'<tt xmlns="http://www.w3.org/ns/ttml"><body>' + b"<div>" * 5000 + b"</div>" * 5000 + b"</body></tt>"
+    )
+    assert [code for code, _ in codes(deep)] == ["TT_PARSE_ERROR"]
+    srt_huge = f"1\n{'9' * 5000}:00:00,000 --> 00:00:01,000\nx\n".encode()
+    assert [code for code, _ in codes(srt_huge, "h.srt")] == ["TT_PARSE_ERROR"]
+
+
+def test_bad_parameters_on_any_element_are_reported() -> None:
+    content = '<div ttp:frameRate="" ttp:tickRate="0"><p begin="1s" end="2s">a</p></div>'
+    assert codes(ttml(content)) == [("TT_FRAME_RATE_INVALID", 4), ("TT_FRAME_RATE_INVALID", 4)]
+
+
+def test_scc_roll_up_captions_scroll() -> None:
+    text = (
+        "Scenarist_SCC V1.0\n\n"
+        + scc_line("00:00:01:00", "9425", "9425", "94ad", "94ad", "9470", "9470", "4849")
+        + scc_line("00:00:03:00", "9425", "9425", "94ad", "94ad", "9470", "9470", "594f")
+        + scc_line("00:00:05:00", "942c", "942c")
+    )
+    result = read_bytes(text.encode(), "r.scc")
+    assert result.findings == []
+    assert result.document is not None
+    assert [e.lines for e in result.document.events] == [["HI"], ["HI", "YO"]]
+    frame = Fraction(1001, 30000)
+    # Non-drop labels: 00:00:03:00 is frame 90; each line shows once its 7 words are sent.
+    assert times(result.document) == [(37 * frame, 97 * frame), (97 * frame, 150 * frame)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from validators.base import Finding, Location, Severity
@@ -46,17 +47,25 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     if kind is None:
         findings.append(_finding("TT_PARSE_ERROR", f"{name}: not SRT, WebVTT, TTML or SCC"))
         return ReadResult(None, findings)
-    if kind == "ttml":
-        result = read_ttml(text.encode("utf-8"), name)
-    elif kind == "vtt":
-        result = read_vtt(text, name)
-    elif kind == "scc":
-        result = read_scc(text, name)
-    else:
-        result = read_srt(text, name)
+    try:
+        result = _READERS[kind](text, name)
+    except (ValueError, RecursionError, OverflowError, MemoryError) as exc:
+        # Pathological input (numbers of thousands of digits, elements nested thousands deep)
+        # is still a bad file, not a crash.
+        message = f"{name}: cannot be read as {kind}: {type(exc).__name__}: {str(exc)[:200]}"
+        findings.append(_finding("TT_PARSE_ERROR", message))
+        return ReadResult(None, findings)
     if result.document is not None and findings:
         result.document.encoding = "non-utf-8"
     return ReadResult(result.document, findings + result.findings)
+
+
+_READERS: dict[str, Callable[[str, str], ReadResult]] = {
+    "ttml": lambda text, name: read_ttml(text.encode("utf-8"), name),
+    "vtt": read_vtt,
+    "scc": read_scc,
+    "srt": read_srt,
+}
 
 
 def detect_format(text: str, name: str) -> str | None:

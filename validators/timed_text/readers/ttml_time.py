@@ -12,6 +12,8 @@ from fractions import Fraction
 
 __all__ = ["TimingParameters", "parse_parameters", "parse_time"]
 
+#: Longer expressions are refused rather than turned into numbers of thousands of digits.
+_MAX_LENGTH = 64
 _POSITIVE_INT = re.compile(r"[0-9]+\Z")
 _MULTIPLIER = re.compile(r"([0-9]+)[ \t\r\n]+([0-9]+)\Z")
 _CLOCK = re.compile(
@@ -89,6 +91,8 @@ def parse_parameters(attrs: dict[str, str]) -> tuple[TimingParameters, list[tupl
 def parse_time(text: str, params: TimingParameters) -> Fraction | str:
     """A time expression in exact seconds, or a message saying why it is not one."""
     value = text.strip()
+    if len(value) > _MAX_LENGTH:
+        return f"{text[:40]!r}…: a time expression of {len(value)} characters"
     clock = _CLOCK.match(value)
     if clock is not None:
         return _clock_seconds(clock, params, text)
@@ -154,7 +158,7 @@ def _dropped_frames(hours: int, minutes: int, params: TimingParameters) -> int:
 
 def _positive_int(raw: str) -> int | None:
     value = raw.strip()
-    if not _POSITIVE_INT.match(value) or int(value) == 0:
+    if not _POSITIVE_INT.match(value) or len(value) > _MAX_LENGTH or int(value) == 0:
         return None
     return int(value)
 
