@@ -94,7 +94,10 @@ class _Bars:
             self.bars.remove_task(task)
         if outcome.row.status in {FileStatus.DOWNLOADED, FileStatus.PRESENT}:
             self.bars.advance(self.overall, missing)
-            self.bars.console.print(f"[green]✓[/] {item.relpath} [dim]({outcome.row.status.value})[/]")
+            resumed = f", resumed at byte {outcome.resumed_from:,}" if outcome.resumed_from else ""
+            self.bars.console.print(
+                f"[green]✓[/] {item.relpath} [dim]({outcome.row.status.value}{resumed})[/]"
+            )
         else:
             self.bars.console.print(f"[red]✗[/] {item.relpath}: {outcome.row.error}")
 
