@@ -112,6 +112,9 @@ def qc(
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override one rule: timed_text.max_duration_ms=6000.")
     ] = None,
+    mono_set: Annotated[
+        bool, typer.Option("--mono-set", help="The files are one mix: mono files, one per channel.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Check files against a rule profile and print the findings with their timecodes."""
@@ -139,15 +142,18 @@ def qc(
         channel_layout=layout,
         options={"children": children, "full_subtitle": full, "reference": reference, "shot_changes": cuts},
     )
-    reports = [_merge(f, [v(f, context) for v in validators]) for f in files]
-    _print(reports, files, as_json)
+    subjects: list[Any] = [list(files)] if mono_set else list(files)
+    reports = [_merge(subject, [v(subject, context) for v in validators]) for subject in subjects]
+    _print(reports, as_json)
     if any(_unreadable(r) for r in reports):
         raise typer.Exit(2)
     raise typer.Exit(1 if any(r.blocked for r in reports) else 0)
 
 
-def _merge(path: Path, reports: list[Report]) -> Report:
-    merged = Report(subject=str(path), profile=reports[0].profile)
+def _merge(subject: Any, reports: list[Report]) -> Report:
+    """One report per subject, whatever number of validators ran on it."""
+    name = reports[0].subject if isinstance(subject, list) else str(subject)
+    merged = Report(subject=name, profile=reports[0].profile)
     for report in reports:
         merged.findings.extend(report.findings)
         merged.measurements.update(report.measurements)
@@ -178,10 +184,11 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def _print(reports: list[Report], files: list[Path], as_json: bool) -> None:
+def _print(reports: list[Report], as_json: bool) -> None:
+    """JSON (one object for one subject, a list for several) or a table per subject."""
     if as_json:
         payload: Any = [report_json(r) for r in reports]
-        typer.echo(json.dumps(payload[0] if len(files) == 1 else payload, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(payload[0] if len(reports) == 1 else payload, indent=2, ensure_ascii=False))
         return
     console = Console(width=160)
     for report in reports:

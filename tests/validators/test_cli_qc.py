@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from slate.cli import app
 from slate.settings import reset_settings
+from validators import REGISTRY, Finding, QCContext, Report, Severity
 
 from .tt_files import clean_events, ms, srt, write
 
@@ -161,3 +162,33 @@ def test_fix_never_writes_in_place(tmp_path: Path) -> None:
     result = runner.invoke(app, ["fix", str(source), "--out", str(tmp_path), "--fps", "25"])
     assert result.exit_code == 2
     assert "never writes in place" in result.output
+
+
+def test_dispatch_through_the_registry_by_type(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any registered kind is checked the same way; a set of mono files is one subject."""
+    seen: list[object] = []
+
+    def count_channels(subject: object, context: QCContext) -> Report:
+        seen.append(subject)
+        paths = subject if isinstance(subject, list) else [subject]
+        report = Report(subject="+".join(Path(p).name for p in paths), profile=context.profile_name)
+        if len(paths) != 6:
+            report.findings.append(
+                Finding(
+                    code="AUDIO_CHANNEL_COUNT", severity=Severity.BLOCKER, message=f"{len(paths)} channels"
+                )
+            )
+        if any(Path(p).stat().st_size == 0 for p in paths):
+            report.findings.append(
+                Finding(code="AUDIO_UNREADABLE", severity=Severity.BLOCKER, message="empty")
+            )
+        return report
+
+    monkeypatch.setitem(REGISTRY, "probe", [count_channels])
+    left, right = write(tmp_path, "x_L.wav", b"RIFF"), write(tmp_path, "x_R.wav", b"RIFF")
+    result = runner.invoke(app, ["qc", str(left), str(right), "--type", "probe", "--mono-set", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.output)["file"] == "x_L.wav+x_R.wav"
+    assert seen == [[left, right]]
+    empty = write(tmp_path, "e.wav", b"")
+    assert runner.invoke(app, ["qc", str(empty), "--type", "probe"]).exit_code == 2
