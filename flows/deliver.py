@@ -13,7 +13,7 @@ from tasks.deliver import deliver_version, parse_service
 @flow(name="deliver")
 def deliver(request_id: str, service_type: str | None = None, rate_mbps: int | None = None) -> str:
     """Deliver ``request_id``. Refused before any transfer when the rate or the request is not right."""
-    rate = validate_rate_mbps(rate_mbps or get_settings().delivery_rate_mbps)
+    rate = validate_rate_mbps(get_settings().delivery_rate_mbps if rate_mbps is None else rate_mbps)
     parse_service(service_type)  # a bad Service Type is refused here, before anything changes
     label_run("deliver", load_request(request_id))
     receipt = deliver_version(request_id, service_type, rate)

@@ -22,8 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
 from slate import lifecycle
-from slate.backlot import PortalClient
-from slate.backlot._contract import DeliveryDeclaration, DeliveryStatus, PortalDelivery, TimeBase
+from slate.backlot import DeliveryDeclaration, DeliveryStatus, PortalClient, PortalDelivery, TimeBase
 from slate.bandwidth import SharedBucket, validate_rate_mbps
 from slate.errors import IntegrityError, NotFound, TransitionError
 from slate.lifecycle import LifecycleEvent

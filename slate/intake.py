@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from slate import lifecycle
-from slate.backlot._contract import PortalSourceRequest
+from slate.backlot import PortalSourceRequest
 from slate.lifecycle import DELIVERABLE, LifecycleEvent
 from slate.models import MaterialStatus, PortalStatus, SourceType
 from slate.store import AuditEventRow, SourceRequestRow

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from slate.backlot import PortalClient
-from slate.backlot._contract import PortalSourceRequest, RedeliveryRequest
+from slate.backlot import PortalClient, PortalSourceRequest, RedeliveryRequest
 from slate.errors import SlateError
 from slate.intake import sync_request
 from slate.lifecycle import LifecycleEvent

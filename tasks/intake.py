@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import task
 
-from slate.backlot._contract import PortalSourceRequest
+from slate.backlot import PortalSourceRequest
 from slate.intake import sync_request
 from slate.store import get_request
 from tasks._runtime import actor, database, emit, portal

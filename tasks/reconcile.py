@@ -7,7 +7,7 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
-from slate.backlot._contract import DeliveryStatus, PortalSourceRequest, RedeliveryRequest
+from slate.backlot import DeliveryStatus, PortalSourceRequest, RedeliveryRequest
 from slate.models import MaterialStatus, PortalStatus
 from slate.reconcile import (
     REDELIVERY_WATERMARK,

@@ -8,8 +8,7 @@ from pathlib import Path
 from prefect import task
 from pydantic import BaseModel
 
-from slate.backlot import PortalClient
-from slate.backlot._contract import DeliveryStatus
+from slate.backlot import DeliveryStatus, PortalClient
 from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.errors import NotFound
 from slate.ingest import materialize

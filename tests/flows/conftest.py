@@ -1,0 +1,72 @@
+"""Fixtures for flow tests: Slate pointed at the emulator, a temporary home, and sample files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from slate.settings import reset_settings
+from slate.store import Database, open_database
+from tests.fixtures.portal import FP_CLIENT_ID, FP_SECRET, PortalServer
+from tests.fixtures.prefect_server import PrefectServer
+
+TTML = """<?xml version="1.0" encoding="UTF-8"?>
+<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter" xml:lang="{lang}"
+    ttp:timeBase="media" ttp:frameRate="24" ttp:frameRateMultiplier="1000 1001">
+  <body>
+    <div>
+{events}
+    </div>
+  </body>
+</tt>
+"""
+LINES = ["Where were you last night?", "At home. Alone.", "That is not what she said.", "Then she lied."]
+
+
+def ttml(path: Path, *, lang: str = "en", offset_hours: int = 0) -> Path:
+    """A small subtitle file; ``offset_hours`` shifts its timeline (the classic one-hour mistake)."""
+    events = []
+    for i, line in enumerate(LINES):
+        begin, end = 1 + 4 * i, 3 + 4 * i
+        events.append(
+            f'      <p xml:id="s{i + 1}" begin="{offset_hours:02d}:00:{begin:02d}:00" '
+            f'end="{offset_hours:02d}:00:{end:02d}:00">{line}</p>'
+        )
+    path.write_text(TTML.format(lang=lang, events="\n".join(events)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def slate_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, portal: PortalServer, prefect_server: PrefectServer
+) -> Iterator[dict[str, Any]]:
+    """Slate's settings for this test: its own home, the emulator as portal, short pauses."""
+    env = {
+        "SLATE_HOME": str(tmp_path / "home"),
+        "SLATE_PORTAL_BASE_URL": portal.base_url,
+        "SLATE_PORTAL_CLIENT_ID": FP_CLIENT_ID,
+        "SLATE_PORTAL_CLIENT_SECRET": FP_SECRET,
+        "SLATE_PORTAL_BACKOFF_BASE": "0.05",
+        "SLATE_PORTAL_BACKOFF_MAX": "0.2",
+        "SLATE_PAUSE_POLL_SECONDS": "1",
+        "SLATE_LOG_FORMAT": "json",
+    }
+    monkeypatch.delenv("SLATE_DATABASE_URL", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    yield env
+    reset_settings()
+
+
+@pytest.fixture
+def slate_db(slate_env: dict[str, Any]) -> Iterator[Database]:
+    """The test's domain database (the flows open their own connections to the same file)."""
+    database = open_database()
+    try:
+        yield database
+    finally:
+        database.dispose()
