@@ -5,9 +5,15 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from validators import QCContext
+from validators.profiles import load_profile
 from validators.timed_text import fixes
 from validators.timed_text.model import Document
 from validators.timed_text.readers import read_bytes, read_path
+from validators.timed_text.validate import validate_document
 from validators.timed_text.writers import write as write_text
 
 from .tt_files import FPS, check, clean_events, located, ms, srt, write
@@ -108,3 +114,31 @@ def test_vtt_writer_round_trips(tmp_path: Path) -> None:
     assert [(e.begin, e.end, e.lines) for e in again.events] == [
         (e.begin, e.end, e.lines) for e in document.events
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    fps=st.sampled_from(
+        [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(50)]
+    ),
+    steps=st.lists(st.tuples(st.integers(0, 1500), st.integers(600, 6000)), min_size=2, max_size=25),
+    fmt=st.sampled_from(["srt", "vtt", "ttml"]),
+)
+def test_snap_then_close_leaves_no_gap_or_alignment_finding(
+    fps: Fraction, steps: list[tuple[int, int]], fmt: str
+) -> None:
+    """Whatever the timing, the written file is clean for the rules these two fixes own."""
+    events, cursor = [], 0
+    for gap_ms, duration_ms in steps:
+        begin = cursor + gap_ms
+        events.append((begin, begin + duration_ms, "Text."))
+        cursor = begin + duration_ms
+    document = read_bytes(srt(events).encode(), "p.srt").document
+    assert document is not None
+    fixed = fixes.close_gaps(fixes.snap_to_frames(document, fps).document, fps).document
+    written = read_bytes(write_text(fixed, fmt, fps=fps).encode(), f"p.{fmt}").document
+    assert written is not None
+    profile = load_profile("netflix")
+    context = QCContext(asset_type="subtitle", fps=fps, options={"profile": profile})
+    report = validate_document(written, context, profile)
+    assert [c for c in report.codes() if c in {"TT_GAP", "TT_BRIDGE_GAP", "TT_NOT_FRAME_ALIGNED"}] == []

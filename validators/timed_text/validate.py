@@ -28,7 +28,13 @@ def resolve_profile(context: QCContext) -> Profile:
 
 
 def validate(subject: Any, context: QCContext) -> Report:
-    """Validate one timed-text file (a path) against the profile for ``context.asset_type``."""
+    """Validate one timed-text file (a path) against the profile for ``context.asset_type``.
+
+    ``context.fps`` is the programme's frame rate (the file's own is used when it is None);
+    ``context.options`` may hold ``profile`` (a loaded :class:`Profile`), ``children`` (bool),
+    ``full_subtitle`` (path of the full file a forced narrative belongs to), ``reference`` (path
+    of a correctly timed file, for drift) and ``shot_changes`` (cut times in seconds).
+    """
     path = Path(subject)
     profile = resolve_profile(context)
     result = read_path(path)

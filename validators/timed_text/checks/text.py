@@ -32,6 +32,7 @@ def check_text(c: Checker) -> None:
     max_lines = c.rules.max_lines
     max_cps = c.rules.max_cps(c.language)
     ts = c.doc.timescale
+    total_chars2 = total_units = 0
     for index, event in enumerate(c.doc.events):
         lines = [line for line in event.lines if line.strip()]
         if not lines:
@@ -61,6 +62,9 @@ def check_text(c: Checker) -> None:
                 )
         duration = event.end - event.begin
         chars2 = sum(widths)
+        if duration > 0:
+            total_chars2 += chars2
+            total_units += duration
         if duration > 0 and chars2 * ts > 2 * max_cps * duration:
             cps = _half(chars2) * ts / duration
             c.finding(
@@ -72,6 +76,10 @@ def check_text(c: Checker) -> None:
                 cps=fmt(cps),
                 characters=str(_half(chars2)),
             )
+
+    if total_units:
+        # The file average the guide also asks for (characters over time on screen).
+        c.measurements["reading_speed_mean_cps"] = fmt(_half(total_chars2) * ts / total_units)
 
 
 def check_glyphs(c: Checker) -> None:
