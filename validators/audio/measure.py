@@ -80,30 +80,45 @@ class Meter:
         self._peak = np.zeros(channels)
         self._tp = np.zeros(channels)
         self._tp_at = np.zeros(channels)
-        self._tail = np.zeros((channels, _TAPS - 1), dtype=np.float32)
+        # Reused every block (fresh multi-megabyte arrays per block cost page faults): the
+        # block with the previous block's last samples in front, the spectrum, its power.
+        self.block_frames = 4 * rate
+        self._buffer = np.zeros((channels, _TAPS - 1 + self.block_frames), dtype=np.float32)
+        shape = (channels, self.block_frames // self.frame, self.frame // 2 + 1)
+        self._spectrum = np.empty(shape, dtype=np.complex64)
+        self._power = np.empty(shape, dtype=np.float32)
+        self._power_imag = np.empty(shape, dtype=np.float32)
+        self._magnitude = np.empty(_TAPS - 1 + self.block_frames, dtype=np.float32)
         self._clip_tail = np.zeros((channels, max(clip_min_run - 1, 0)), dtype=bool)
         self._clip_open = np.zeros(channels, dtype=bool)
         self._clip_runs = np.zeros(channels, dtype=np.int64)
         self._clip_first = np.full(channels, -1.0)
         self._clip_last = np.full(channels, -1.0)
 
-    @property
-    def block_frames(self) -> int:
-        """A good block length: whole seconds and whole 50 ms frames."""
-        return 4 * self.rate
+    def buffer(self) -> F32:
+        """Where the next block goes: fill up to ``block_frames`` samples, then :meth:`feed_buffer`."""
+        return self._buffer[:, _TAPS - 1 :]
 
-    def feed(self, block: F32) -> None:
-        """Measure the next ``(channels, n)`` block."""
-        n = block.shape[1]
+    def feed_buffer(self, n: int) -> None:
+        """Measure the first ``n`` samples written into :meth:`buffer`."""
         if n == 0:
             return
+        block = self._buffer[:, _TAPS - 1 : _TAPS - 1 + n]
         highs = np.maximum(block.max(axis=1), -block.min(axis=1)).astype(np.float64)
         np.maximum(self._peak, highs, out=self._peak)
         self._spectral(block)
         self._correlation(block)
         self._clipping(block, highs)
-        self._true_peak(block, highs)
+        self._true_peak(self._buffer[:, : _TAPS - 1 + n], highs)
+        self._buffer[:, : _TAPS - 1] = self._buffer[:, n : n + _TAPS - 1].copy()
         self.position += n
+
+    def feed(self, block: F32) -> None:
+        """Measure the next ``(channels, n)`` block of any length (copied through the buffer)."""
+        for start in range(0, block.shape[1], self.block_frames):
+            part = block[:, start : start + self.block_frames]
+            self.buffer()[:, : part.shape[1]] = part
+            self.feed_buffer(part.shape[1])
 
     def result(self) -> Measured:
         """Everything measured so far (the last partial second counts for correlation)."""
@@ -130,8 +145,16 @@ class Meter:
         if whole == 0:
             return
         frames = block[:, : whole * self.frame].reshape(self.channels, whole, self.frame)
-        spectrum = np.fft.rfft(frames, axis=-1)
-        power = spectrum.real**2 + spectrum.imag**2
+        if whole == self._spectrum.shape[1]:
+            spectrum, power, imag = self._spectrum, self._power, self._power_imag
+        else:  # the last, shorter block
+            shape = (self.channels, whole, self._spectrum.shape[2])
+            spectrum = np.empty(shape, np.complex64)
+            power, imag = np.empty(shape, np.float32), np.empty(shape, np.float32)
+        # numpy computes float32 FFTs in single precision; its type stubs only know complex128.
+        np.fft.rfft(frames, axis=-1, out=spectrum)  # type: ignore[arg-type]
+        np.square(spectrum.real, out=power)
+        power += np.square(spectrum.imag, out=imag)
         self._bands.append((power @ self._weights).astype(np.float64))
 
     def _correlation(self, block: F32) -> None:
@@ -164,15 +187,14 @@ class Meter:
             self._clip_tail = np.abs(block[:, -(run - 1) :]) >= self._clip_level
         self._clip_open &= highs >= self._clip_level
 
-    def _true_peak(self, block: F32, highs: F64) -> None:
-        extended = np.concatenate([self._tail, block], axis=1)
-        self._tail = np.array(extended[:, -(_TAPS - 1) :])
-        n = block.shape[1]
+    def _true_peak(self, extended: F32, highs: F64) -> None:
+        """``extended`` is the block with the previous block's last 11 samples in front."""
+        n = extended.shape[1] - (_TAPS - 1)
         for channel in range(self.channels):
             if highs[channel] * TRUE_PEAK_L1 <= self._tp[channel]:
                 continue
             signal = extended[channel]
-            magnitude = np.abs(signal)
+            magnitude = np.abs(signal, out=self._magnitude[: signal.size])
             loudest = int(np.argmax(magnitude))
             self._update_peak(channel, signal, _windows_around(np.array([loudest]), n))
             threshold = self._tp[channel] / TRUE_PEAK_L1

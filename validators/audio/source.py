@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -93,7 +93,7 @@ def probe_layout(path: Path) -> str | None:
 
 
 class AudioSource:
-    """An open subject: its :class:`AudioInfo` and an iterator of ``(channels, frames)`` float32 blocks."""
+    """An open subject: its :class:`AudioInfo`, and its samples read block by block into a caller's buffer."""
 
     def __init__(self, subject: str | Path | Sequence[str | Path]) -> None:
         paths = [Path(subject)] if isinstance(subject, str | Path) else [Path(p) for p in subject]
@@ -101,6 +101,7 @@ class AudioSource:
             raise Unreadable("no audio file given", path="")
         self._stack = ExitStack()
         self._files: list[sf.SoundFile] = []
+        self._buffer = np.empty((0, 0), dtype=np.float32)
         try:
             for path in paths:
                 self._files.append(self._stack.enter_context(_open(path)))
@@ -117,21 +118,26 @@ class AudioSource:
     ) -> None:
         self._stack.close()
 
-    def blocks(self, frames: int) -> Iterator[npt.NDArray[np.float32]]:
-        """Blocks of ``frames`` samples per channel (the last may be shorter), channels first."""
-        position = 0
-        while position < self.info.frames:
-            want = min(frames, self.info.frames - position)
-            try:
-                parts = [f.read(want, dtype="float32", always_2d=True) for f in self._files]
-            except (RuntimeError, sf.LibsndfileError) as exc:
-                raise Unreadable(f"read failed at sample {position}: {exc}", self.info.files[0]) from exc
-            got = min(p.shape[0] for p in parts)
-            if got == 0:
-                return
-            block = parts[0][:got].T if len(parts) == 1 else np.concatenate([p[:got] for p in parts], 1).T
-            yield np.ascontiguousarray(block)
-            position += got
+    def read_block(self, frames: int) -> npt.NDArray[np.float32]:
+        """The next ``frames`` samples (fewer at the end), channels first, as a view of a reused buffer.
+
+        The view is valid until the next call; copy what is needed before reading again.
+        """
+        try:
+            if len(self._files) == 1:
+                if self._buffer.shape[0] < frames:
+                    self._buffer = np.empty((frames, self.info.channels), dtype=np.float32)
+                data = self._files[0].read(frames, dtype="float32", always_2d=True, out=self._buffer[:frames])
+                return np.asarray(data.T)
+            if self._buffer.shape[1] < frames:
+                self._buffer = np.empty((self.info.channels, frames), dtype=np.float32)
+            counts = [
+                f.read(frames, dtype="float32", out=self._buffer[i, :frames]).shape[0]
+                for i, f in enumerate(self._files)
+            ]
+            return self._buffer[:, : min(counts)]
+        except (RuntimeError, sf.LibsndfileError) as exc:
+            raise Unreadable(f"read failed: {exc}", self.info.files[0]) from exc
 
     def _describe(self, paths: list[Path]) -> AudioInfo:
         first = self._files[0]

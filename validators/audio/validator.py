@@ -10,8 +10,11 @@ profile named by ``context.profile_name``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from validators.audio.checks_format import duration_findings, format_findings
 from validators.audio.checks_roles import role_findings
@@ -70,6 +73,7 @@ def validate(subject: Subject, context: QCContext) -> Report:
 
 
 def _measure(source: AudioSource, rules: AudioRules) -> Measured:
+    """Stream the samples through the meter; the next block is read while this one is measured."""
     info = source.info
     meter = Meter(
         info.channels,
@@ -79,8 +83,13 @@ def _measure(source: AudioSource, rules: AudioRules) -> Measured:
         clip_level=10 ** (rules.clip_level_dbfs / 20),
         clip_min_run=rules.clip_min_run,
     )
-    for block in source.blocks(meter.block_frames):
-        meter.feed(block)
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = reader.submit(source.read_block, meter.block_frames)
+        while (block := pending.result()).shape[1]:
+            n = block.shape[1]
+            np.copyto(meter.buffer()[:, :n], block)
+            pending = reader.submit(source.read_block, meter.block_frames)
+            meter.feed_buffer(n)
     return meter.result()
 
 
