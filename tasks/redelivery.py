@@ -76,7 +76,7 @@ def read_rejection(event: WebhookEvent) -> PortalRejection:
 
 @task(name="record rejection")
 def apply_rejection(rejection: PortalRejection) -> int | None:
-    """Record it once (RED, REDELIVERY_REQUESTED); returns the rejected version's id."""
+    """Record it once (RED, REDELIVERY_REQUESTED); the rejected version's id, None if already recorded."""
     with database() as db:
         with db.session() as session:
             recorded, events = record_rejection(
@@ -89,6 +89,8 @@ def apply_rejection(rejection: PortalRejection) -> int | None:
                 actor=actor(),
                 portal_ref=rejection.portal_ref,
             )
+        if not events:
+            return None
         with db.session() as session:
             emit(events, get_request(session, rejection.request_id))
     return recorded.version_id

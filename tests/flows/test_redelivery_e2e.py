@@ -1,0 +1,140 @@
+"""The operator's decision on a paused validation, and a redelivery round trip with auto-correction."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterName,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+
+from flows.deliver import deliver
+from flows.ingest import ingest
+from flows.intake import intake
+from flows.redelivery import redelivery
+from flows.validate import validate
+from slate.models import AssetColor, MaterialStatus
+from slate.store import Database, get_request, list_versions
+from tests.fixtures.portal import PortalServer
+from tests.flows.conftest import ttml
+
+
+def _assign_and_intake(portal: PortalServer) -> str:
+    request_id = str(
+        portal.create_assignment(movieId="81000002", title="Harbour", sourceType="SUBTITLE", language="en")[
+            "requestId"
+        ]
+    )
+    event = {
+        "id": f"EVT-{request_id}",
+        "type": "assignment.created",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "request_id": request_id,
+        "data": {},
+    }
+    intake(event)
+    return request_id
+
+
+def _paused_run(request_id: str, timeout: float = 60) -> UUID:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    name=FlowRunFilterName(like_=f"validate {request_id}"),
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
+                )
+            )
+            if runs:
+                return runs[0].id
+            time.sleep(0.5)
+    raise AssertionError(f"no paused validation of {request_id} within {timeout}s")
+
+
+def _validate_in_background(request_id: str) -> tuple[threading.Thread, dict[str, Any]]:
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["outcome"] = validate(request_id)
+        except BaseException as exc:  # the test thread reports it
+            result["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, result
+
+
+def test_blockers_pause_for_the_operator_and_a_justified_approval_accepts(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    request_id = _assign_and_intake(portal)
+    ingest(request_id, str(ttml(tmp_path / "hour_off.xml", offset_hours=1)))
+    thread, result = _validate_in_background(request_id)
+    run_id = _paused_run(request_id)
+    with slate_db.session() as session:
+        assert (
+            get_request(session, request_id).material_status is MaterialStatus.RECEIVED
+        )  # nothing decided yet
+    resume_flow_run(
+        run_id, run_input={"action": "accept", "justification": "client asked for the hour offset"}
+    )
+    thread.join(120)
+    assert result.get("outcome") == "accepted by the operator", result
+    with slate_db.session() as session:
+        assert get_request(session, request_id).material_status is MaterialStatus.ACCEPTED
+
+
+def test_a_redelivery_for_an_offset_is_corrected_validated_and_delivered(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    request_id = _assign_and_intake(portal)
+    ingest(request_id, str(ttml(tmp_path / "hour_off.xml", offset_hours=1)))
+    thread, result = _validate_in_background(request_id)
+    resume_flow_run(_paused_run(request_id), run_input={"action": "accept", "justification": "ship it"})
+    thread.join(120)
+    assert result.get("outcome") == "accepted by the operator", result
+    first = deliver(request_id, service_type="SUBTITLING")
+    with portal.client() as client:
+        portal.wait_delivery(client, first)
+
+    order = {
+        "reasonCode": "SYNC_GLOBAL_OFFSET",
+        "reason": "subtitles an hour late",
+        "timecodes": ["01:00:01:00"],
+    }
+    redelivery_request = portal._call("POST", f"/requests/{request_id}/redelivery", json=order)
+    event = {
+        "id": "EVT-RR-1",
+        "type": "redelivery.requested",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "request_id": request_id,
+        "data": {"redeliveryId": redelivery_request["redeliveryId"]},
+    }
+    outcome = redelivery(event)
+
+    assert "corrected" in outcome and "redelivered as" in outcome, outcome
+    second = outcome.rsplit(" ", 1)[-1]
+    assert second != first
+    with portal.client() as client:
+        assert portal.wait_delivery(client, second).status.value == "PROCESSED"
+    with slate_db.session() as session:
+        versions = list_versions(session, request_id)
+        assert get_request(session, request_id).material_status is MaterialStatus.DELIVERED
+    assert [v.color for v in versions] == [AssetColor.RED, AssetColor.LIGHT_BLUE]
+    assert versions[1].frozen and versions[1].file_name.endswith(".fixed.xml")
+    assert redelivery(event).endswith("already recorded; nothing to do")  # the webhook again, or reconcile
+    with slate_db.session() as session:
+        assert len(list_versions(session, request_id)) == 2
