@@ -174,3 +174,20 @@ def test_a_dotted_profile_override_reaches_the_audio_checks(media: AudioMedia) -
     profile = load_profile("netflix", overrides=["audio.true_peak_max_dbtp=-14.0"])
     report = qc(media.clean(), options={"profile": profile})
     assert [f.location.channel for f in report.findings if f.code == "AUDIO_TRUE_PEAK"] == ["C"]
+
+
+def test_an_empty_file_is_unreadable(tmp_path: Path) -> None:
+    path = write(tmp_path / "empty.wav", np.zeros((6, 0)), layout=None)
+    report = qc(path)
+    assert report.codes() == ["AUDIO_UNREADABLE"]
+    assert "no audio samples" in report.findings[0].message
+
+
+def test_a_truncated_file_is_reported_with_what_is_missing(media: AudioMedia, tmp_path: Path) -> None:
+    whole = media.clean().read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[: len(whole) // 2])
+    report = qc(cut)
+    assert "AUDIO_UNREADABLE" in report.codes() and report.blocked
+    finding = next(f for f in report.findings if f.code == "AUDIO_UNREADABLE")
+    assert finding.evidence["present_bytes"] < finding.evidence["declared_bytes"] == RATE * 4 * 18

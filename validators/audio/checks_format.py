@@ -16,7 +16,12 @@ def format_findings(
     info: AudioInfo, layout: Layout | None, requested: str | None, rules: AudioRules
 ) -> list[Finding]:
     """Findings about the file's format, before any sample is read."""
-    findings = [*_rate(info, rules), *_depth(info, rules), *_count(info, layout, requested)]
+    findings = [
+        *_truncated(info),
+        *_rate(info, rules),
+        *_depth(info, rules),
+        *_count(info, layout, requested),
+    ]
     if layout is not None and len(layout.labels) == info.channels:
         findings.extend(_declared(info, layout))
     return findings
@@ -58,6 +63,20 @@ def duration_findings(
                 )
             )
     return findings
+
+
+def _truncated(info: AudioInfo) -> list[Finding]:
+    return [
+        Finding(
+            code="AUDIO_UNREADABLE",
+            severity=Severity.BLOCKER,
+            message=f"{path} is truncated: its header declares {declared} bytes of samples, "
+            f"only {present} are present",
+            rule="the file is complete (an interrupted copy or render is not deliverable)",
+            evidence={"file": path, "declared_bytes": declared, "present_bytes": present},
+        )
+        for path, declared, present in info.truncated
+    ]
 
 
 def _rate(info: AudioInfo, rules: AudioRules) -> list[Finding]:

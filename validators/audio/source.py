@@ -9,6 +9,7 @@ channel label in each name for a set of mono files. Anything that cannot be open
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -53,6 +54,8 @@ class AudioInfo(BaseModel):
     file_labels: tuple[str | None, ...] = ()
     #: Per channel, the length of its mono file in samples (empty for one interleaved file).
     file_frames: tuple[int, ...] = ()
+    #: Per file whose data chunk is cut short: (path, bytes the header declares, bytes present).
+    truncated: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def duration_seconds(self) -> float:
@@ -150,6 +153,7 @@ class AudioSource:
                 channels=first.channels,
                 frames=first.frames,
                 declared_layout=probe_layout(paths[0]),
+                truncated=_truncated(paths[:1], self._files),
             )
         for path, handle in zip(paths, self._files, strict=True):
             if handle.channels != 1:
@@ -173,6 +177,7 @@ class AudioSource:
             declared_layout=declared,
             file_labels=labels,
             file_frames=tuple(h.frames for h in self._files),
+            truncated=_truncated(paths, self._files),
         )
 
 
@@ -180,6 +185,26 @@ def _open(path: Path) -> sf.SoundFile:
     if not path.is_file():
         raise Unreadable("no such file", str(path))
     try:
-        return sf.SoundFile(str(path))
+        handle = sf.SoundFile(str(path))
     except (RuntimeError, sf.LibsndfileError) as exc:
         raise Unreadable(f"not a readable audio file: {exc}", str(path)) from exc
+    if handle.frames == 0:
+        handle.close()
+        raise Unreadable("the file holds no audio samples", str(path))
+    return handle
+
+
+_DATA_SIZE = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+_UNSET_SIZES = {0, 0xFFFFFFFF}  # headers written by a stream, never finalised: nothing to compare
+
+
+def _truncated(paths: Sequence[Path], handles: Sequence[sf.SoundFile]) -> tuple[tuple[str, int, int], ...]:
+    """Files whose data chunk is shorter than their header says (libsndfile notes it in its log)."""
+    found = []
+    for path, handle in zip(paths, handles, strict=True):
+        match = _DATA_SIZE.search(handle.extra_info)
+        if match:
+            declared, present = int(match.group(1)), int(match.group(2))
+            if present < declared and declared not in _UNSET_SIZES:
+                found.append((str(path), declared, present))
+    return tuple(found)
