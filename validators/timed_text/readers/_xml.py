@@ -38,6 +38,7 @@ def parse_xml(data: bytes) -> XmlNode:
     Raises :class:`XmlError` when the bytes are not well-formed.
     """
     parser = expat.ParserCreate(encoding="UTF-8", namespace_separator=" ")
+    parser.buffer_text = True
     stack: list[XmlNode] = []
     root: list[XmlNode] = []
     declared: list[str | None] = [None]

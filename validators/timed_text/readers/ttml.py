@@ -135,7 +135,7 @@ class _Reader:
     def _resolve(self, node: XmlNode, base: Fraction, bound: Fraction | None, container: str) -> _Interval:
         """The active interval of ``node`` whose sync base is ``base``, within ``bound``."""
         offset = self._time(node, "begin")
-        begin = base if offset is None else base + offset
+        begin = base if offset is None else (base + offset if base else offset)
         explicit = self._explicit_end(node, base, begin)
         limit = _min(explicit, bound)
         own = node.attrs.get("timeContainer", "par").strip()
@@ -169,7 +169,7 @@ class _Reader:
         dur = self._time(node, "dur")
         candidates = []
         if end is not None:
-            candidates.append(base + end)
+            candidates.append(base + end if base else end)
         if dur is not None:
             candidates.append(begin + dur)
         return min(candidates) if candidates else None
@@ -196,12 +196,13 @@ class _Reader:
 
 
 def _params_of(node: XmlNode) -> dict[str, str]:
+    """The ``ttp:`` attributes of an element, by local name."""
     found = {}
     for key, value in node.attrs.items():
-        for ns in _PARAM_NS:
-            prefix = f"{{{ns}}}"
-            if key.startswith(prefix):
-                found[key[len(prefix) :]] = value
+        if key[0] == "{" and "#parameter}" in key:
+            ns, _, name = key[1:].partition("}")
+            if ns in _PARAM_NS:
+                found[name] = value
     return found
 
 
