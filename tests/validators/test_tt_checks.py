@@ -174,3 +174,16 @@ def test_drift_against_a_reference(tmp_path: Path) -> None:
     assert Fraction(drift.evidence["ratio"]) == Fraction(1000, 1001)
     steady = check(write(tmp_path, "same.srt", srt(reference)), options={"reference": str(ref_path)})
     assert located(steady, "TT_DRIFT") == []
+
+
+def test_timebase_conflicting_with_the_portal(tmp_path: Path) -> None:
+    ttml = (
+        '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"'
+        ' ttp:timeBase="smpte" ttp:frameRate="24" ttp:frameRateMultiplier="1000 1001" xml:lang="en">'
+        '<body><div><p begin="00:00:01:00" end="00:00:03:00">Hello.</p></div></body></tt>'
+    )
+    path = write(tmp_path, "tb.xml", ttml)
+    assert check(path, declared_timebase="smpte").findings == []
+    conflict = check(path, declared_timebase="media")
+    assert [(f.code, f.severity) for f in conflict.findings] == [("TT_TIMEBASE", Severity.BLOCKER)]
+    assert "'smpte'" in conflict.findings[0].message

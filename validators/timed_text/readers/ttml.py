@@ -176,22 +176,20 @@ class _Reader:
 
     def _events(self) -> tuple[list[Event], int]:
         known = [t for b, e, _ in self.times for t in (b, e) if t is not None]
-        horizon = max(known, default=Fraction(0))
         timescale = common_timescale(known)
+        units = [
+            (to_units(b, timescale), None if e is None else to_units(e, timescale), n)
+            for b, e, n in self.times
+        ]
+        # An event with no end anywhere up its ancestors lasts until the last time the file states.
+        horizon = max((u for b, e, _ in units for u in (b, e) if u is not None), default=0)
         events = []
-        for begin, end, node in self.times:
+        ns = self.root.ns
+        for begin, end, node in units:
             stop = horizon if end is None else end
             if stop < begin:
                 continue  # never active: its parent ended before it began
-            events.append(
-                Event(
-                    begin=to_units(begin, timescale),
-                    end=to_units(stop, timescale),
-                    lines=_lines(node, self.root.ns),
-                    source_line=node.line,
-                    italic=_italic(node),
-                )
-            )
+            events.append(Event(begin, stop, _lines(node, ns), source_line=node.line, italic=_italic(node)))
         return events, timescale
 
 

@@ -93,12 +93,14 @@ def parse_time(text: str, params: TimingParameters) -> Fraction | str:
     value = text.strip()
     if len(value) > _MAX_LENGTH:
         return f"{text[:40]!r}…: a time expression of {len(value)} characters"
-    clock = _CLOCK.match(value)
-    if clock is not None:
-        return _clock_seconds(clock, params, text)
-    offset = _OFFSET.match(value)
-    if offset is not None:
-        return _offset_seconds(offset, params)
+    if value[-1:].isalpha():
+        offset = _OFFSET.match(value)
+        if offset is not None:
+            return _offset_seconds(offset, params)
+    else:
+        clock = _CLOCK.match(value)
+        if clock is not None:
+            return _clock_seconds(clock, params, text)
     return f"{text!r} is not a TTML time expression (clock time hh:mm:ss[.fff|:ff] or offset like 1.5s)"
 
 
@@ -129,10 +131,13 @@ def _clock_seconds(match: re.Match[str], params: TimingParameters, text: str) ->
 
 
 def _offset_seconds(match: re.Match[str], params: TimingParameters) -> Fraction:
+    metric = match["metric"]
+    if metric == "f" and not match["frac"]:  # the common case in frame-timed files, kept cheap
+        rate = params.effective_frame_rate
+        return Fraction(int(match["count"]) * rate.denominator, rate.numerator)
     count = Fraction(int(match["count"]))
     if match["frac"]:
         count += _decimal(match["frac"])
-    metric = match["metric"]
     if metric == "f":
         return count / params.effective_frame_rate
     if metric == "t":
