@@ -13,8 +13,10 @@ from typing import Any
 from uuid import UUID
 
 from prefect import task
-from prefect.artifacts import create_table_artifact, update_progress_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.actions import ArtifactUpdate
 
 from slate.downloads import (
     FileOutcome,
@@ -67,14 +69,18 @@ def plan_downloads(selection: Selection) -> list[PlannedFile]:
 
 
 class _ArtifactProgress:
-    """Moves the run's progress artifact as bytes arrive (at most once a second)."""
+    """Moves the run's progress artifact as bytes arrive (at most once a second).
 
-    def __init__(self, artifact_id: UUID | None, done: int, total: int) -> None:
-        self.artifact_id, self.done, self.total = artifact_id, done, max(total, 1)
+    Called from the download threads, which have no Prefect run context, so it updates through
+    one API client the task opens and closes (Prefect's helper would open one per call).
+    """
+
+    def __init__(self, api: SyncPrefectClient, artifact_id: UUID | None, done: int, total: int) -> None:
+        self.api, self.artifact_id, self.done, self.total = api, artifact_id, done, max(total, 1)
         self.last = 0.0
         self.lock = threading.Lock()
 
-    def _report(self, nbytes: int, force: bool = False) -> None:
+    def report(self, nbytes: int, force: bool = False) -> None:
         with self.lock:
             self.done += nbytes
             now = time.monotonic()
@@ -82,17 +88,20 @@ class _ArtifactProgress:
                 return
             self.last = now
             progress = min(100.0, 100.0 * self.done / self.total)
-        update_progress_artifact(self.artifact_id, progress=progress)
+        try:
+            self.api.update_artifact(self.artifact_id, ArtifactUpdate(data=progress))
+        except Exception as exc:  # progress is a courtesy: never fail a download over it
+            log.warning("progress artifact not updated", error=str(exc)[:200])
 
     def started(self, item: PlannedFile, already: int) -> None:
-        self._report(already)
+        self.report(already)
 
     def advanced(self, item: PlannedFile, nbytes: int) -> None:
-        self._report(nbytes)
+        self.report(nbytes)
 
     def finished(self, item: PlannedFile, outcome: FileOutcome) -> None:
         if outcome.row.status is FileStatus.PRESENT:
-            self._report(item.asset.size, force=True)
+            self.report(item.asset.size, force=True)
 
 
 @task(name="download chunk", cache_policy=NO_CACHE)
@@ -106,15 +115,14 @@ def download_chunk(
     total: int = 0,
 ) -> list[FileOutcome]:
     """Download one chunk of files; single-file failures are in the outcomes, a failing disk raises."""
-    progress = _ArtifactProgress(progress_artifact, done_before, total)
-    with portal() as client:
-        report = download_files(
-            client, files, Path(dest), rate_mbps=rate_mbps, concurrency=concurrency, progress=progress
-        )
-    if progress_artifact is not None:
-        update_progress_artifact(
-            progress_artifact, progress=min(100.0, 100.0 * progress.done / max(total, 1))
-        )
+    with portal() as client, get_client(sync_client=True) as api:
+        progress = _ArtifactProgress(api, progress_artifact, done_before, total)
+        try:
+            report = download_files(
+                client, files, Path(dest), rate_mbps=rate_mbps, concurrency=concurrency, progress=progress
+            )
+        finally:
+            progress.report(0, force=True)
     return report.outcomes
 
 
