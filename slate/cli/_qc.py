@@ -79,8 +79,8 @@ def qc(
         str, typer.Option("--type", help="subtitle, sdh, forced, template, printmaster, me, …")
     ],
     language: Annotated[
-        str, typer.Option("--language", help="Language tag (reading speed, line length).")
-    ] = "en",
+        str, typer.Option("--language", help="Language tag (default: the file's xml:lang, else en).")
+    ] = "",
     fps: Annotated[
         str | None, typer.Option("--fps", help="Programme frame rate: 25, 23.976, 24000/1001.")
     ] = None,
@@ -236,7 +236,7 @@ def fix(
     asset_type: Annotated[
         str, typer.Option("--type", help="Asset type, for the rules checked after.")
     ] = "subtitle",
-    language: Annotated[str, typer.Option("--language")] = "en",
+    language: Annotated[str, typer.Option("--language", help="Default: the file's xml:lang, else en.")] = "",
     profile_name: Annotated[str, typer.Option("--profile")] = "netflix",
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override one rule (key=value).")
@@ -319,17 +319,20 @@ def _fix_one(path: Path, out: Path, job: _FixJob) -> int:
     if target.resolve() == path.resolve():
         raise _fail(f"{target} is the input file; slate fix never writes in place")
     fps = job.target_rate or job.rate or result.document.frame_rate
-    document, changes = _apply(result.document, job, fps)
+    language = job.language or result.document.language or "en"
+    document, changes = _apply(result.document, job, fps, language)
     _write_atomically(target, write(document, fmt, fps=fps, time_base=job.timebase))
     console.print(f"[bold]{path}[/] → [bold]{target}[/] ({len(changes)} change(s))")
     for change in changes[:50]:
         console.print(f"  {change}")
     if len(changes) > 50:
         console.print(f"  … and {len(changes) - 50} more")
-    return _recheck(target, job, fps, console)
+    return _recheck(target, job, fps, language, console)
 
 
-def _apply(document: Document, job: _FixJob, fps: Fraction | None) -> tuple[Document, list[str]]:
+def _apply(
+    document: Document, job: _FixJob, fps: Fraction | None, language: str
+) -> tuple[Document, list[str]]:
     rules = job.profile.for_asset(job.asset_type).timed_text
     steps: list[fixes.FixResult] = []
     if job.offset is not None:
@@ -338,12 +341,12 @@ def _apply(document: Document, job: _FixJob, fps: Fraction | None) -> tuple[Docu
         steps.append(fixes.retime(_last(steps, document), job.rate, job.target_rate))
     if fps is not None and "snap" in job.plan:
         steps.append(fixes.snap_to_frames(_last(steps, document), fps))
-    if fps is not None and "close" in job.plan and rules.language(job.language).gap_checks:
+    if fps is not None and "close" in job.plan and rules.language(language).gap_checks:
         steps.append(
             fixes.close_gaps(_last(steps, document), fps, rules.min_gap_frames, rules.bridge_gap_window_ms)
         )
     if "extend" in job.plan:
-        minimum = rules.min_duration_for(job.language)
+        minimum = rules.min_duration_for(language)
         steps.append(fixes.extend_min_duration(_last(steps, document), fps, minimum, rules.min_gap_frames))
     return _last(steps, document), [change for step in steps for change in step.changes]
 
@@ -352,13 +355,13 @@ def _last(steps: list[fixes.FixResult], original: Document) -> Document:
     return steps[-1].document if steps else original
 
 
-def _recheck(target: Path, job: _FixJob, fps: Fraction | None, console: Console) -> int:
+def _recheck(target: Path, job: _FixJob, fps: Fraction | None, language: str, console: Console) -> int:
     """Validate the written file; count findings of the rules the plan fixed that are still there."""
     reread = read_path(target)
     if reread.document is None:
         console.print(f"[red]the written file {target} does not read back[/]")
         return 1
-    context = _context(job.asset_type, job.language, fps, job.profile)
+    context = _context(job.asset_type, language, fps, job.profile)
     report = validate_document(reread.document, context, job.profile)
     wanted: set[str] = set().union(*(_FIXES_CODES[step] for step in job.plan))
     left = [f for f in report.findings if f.code in wanted]

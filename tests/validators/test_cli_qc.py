@@ -192,3 +192,18 @@ def test_dispatch_through_the_registry_by_type(tmp_path: Path, monkeypatch: pyte
     assert seen == [[left, right]]
     empty = write(tmp_path, "e.wav", b"")
     assert runner.invoke(app, ["qc", str(empty), "--type", "probe"]).exit_code == 2
+
+
+def test_language_defaults_to_the_files_own(tmp_path: Path) -> None:
+    ttml = (
+        '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"'
+        ' ttp:timeBase="media" xml:lang="zh-Hans"><body><div>'
+        f'<p begin="1s" end="3s">{"中" * 17}</p></div></body></tt>'
+    )
+    path = write(tmp_path, "zh.xml", ttml)
+    result = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--json"])
+    payload = json.loads(result.output)
+    assert payload["measurements"]["language"] == "zh-Hans"
+    assert [f["code"] for f in payload["findings"]] == ["TT_LINE_LENGTH"]
+    english = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--language", "en", "--json"])
+    assert json.loads(english.output)["findings"] == []
