@@ -107,3 +107,20 @@ def test_a_file_that_does_not_fit_is_refused_and_nothing_stored(
     with slate_db.session() as session:
         assert list_versions(session, request_id) == []
     assert _status(slate_db, request_id)[0] is MaterialStatus.NOT_RECEIVED
+
+
+def test_a_dropped_webhook_is_repaired_by_reconcile_and_a_second_run_changes_nothing(
+    portal: PortalServer, slate_db: Database
+) -> None:
+    portal.faults(dropWebhooks=5)
+    request_id = _assign(portal, language="es")
+    assert reconcile() >= 1
+    assert _status(slate_db, request_id) == (MaterialStatus.NOT_RECEIVED, PortalStatus.OPEN)
+    with slate_db.session() as session:
+        trail = len(audit_trail(session, request_id))
+    assert reconcile() == 0
+    with slate_db.session() as session:
+        assert len(audit_trail(session, request_id)) == trail
+    portal._call("PATCH", f"/assignments/{request_id}", json={"status": "CANCELED"})
+    assert reconcile() == 1
+    assert _status(slate_db, request_id) == (MaterialStatus.CANCELED, PortalStatus.CANCELED)

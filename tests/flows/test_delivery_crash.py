@@ -1,0 +1,113 @@
+"""A worker killed in the middle of a delivery, then restarted: exactly one delivery reaches the portal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flows.deliver import deliver
+from flows.ingest import ingest
+from flows.intake import intake
+from slate.backlot import DeliveryStatus
+from slate.demo import make_printmaster
+from slate.models import DeliveryOutcome, MaterialStatus
+from slate.store import Database, DeliveryRow, get_request
+from tests.fixtures.portal import PortalServer
+from tests.fixtures.prefect_server import PrefectServer
+
+CHILD = """
+import sys
+from flows.deliver import deliver
+deliver(sys.argv[1], service_type="MIXING", rate_mbps=10)
+"""
+
+
+def _printmaster_request(portal: PortalServer, tmp_path: Path) -> tuple[str, Path]:
+    spec = {"movieId": "81000003", "title": "Tides", "sourceType": "AUDIO_PRINTMASTER", "audioChannels": 6}
+    request_id = str(portal.create_assignment(**spec)["requestId"])
+    event = {
+        "id": f"EVT-{request_id}",
+        "type": "assignment.created",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "request_id": request_id,
+        "data": {},
+    }
+    intake(event)
+    return request_id, make_printmaster(tmp_path / "tides_51.wav", seconds=8)
+
+
+def _attempt_started(db: Database, request_id: str) -> bool:
+    with db.session() as session:
+        return session.query(DeliveryRow).filter_by(request_id=request_id).count() > 0
+
+
+def _portal_deliveries(portal: PortalServer, request_id: str) -> list[Any]:
+    with portal.client() as client:
+        return client.list_deliveries(request_id)
+
+
+def test_a_delivery_killed_half_way_restarts_and_delivers_once(
+    portal: PortalServer,
+    slate_db: Database,
+    slate_env: dict[str, Any],
+    prefect_server: PrefectServer,
+    tmp_path: Path,
+) -> None:
+    request_id, media = _printmaster_request(portal, tmp_path)
+    ingest(request_id, str(media))  # RECEIVED: delivery accepts it automatically
+    env = {**os.environ, **slate_env, "PREFECT_API_URL": prefect_server.api_url}
+    child = subprocess.Popen([sys.executable, "-c", CHILD, request_id], env=env, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while not _attempt_started(slate_db, request_id):
+        assert child.poll() is None, "the delivery ended before it could be killed"
+        assert time.monotonic() < deadline, "the delivery never started"
+        time.sleep(0.1)
+    time.sleep(1.5)  # about a quarter of the upload at 10 Mb/s
+    assert child.poll() is None, "the delivery ended before it could be killed"
+    os.killpg(child.pid, signal.SIGKILL)  # the worker dies mid-upload
+    child.wait(10)
+    with slate_db.session() as session:
+        assert get_request(session, request_id).material_status is MaterialStatus.RECEIVED
+
+    delivery_id = deliver(request_id, service_type="MIXING", rate_mbps=1000)
+
+    deliveries = _portal_deliveries(portal, request_id)
+    with portal.client() as client:
+        assert portal.wait_delivery(client, delivery_id).status is DeliveryStatus.PROCESSED
+    complete = [d for d in _portal_deliveries(portal, request_id) if d.bytes_received == d.declaration.size]
+    assert [d.delivery_id for d in complete] == [delivery_id]
+    assert len(deliveries) == 2  # the abandoned upload stays on the portal, incomplete
+    with slate_db.session() as session:
+        outcomes = [row.outcome for row in session.query(DeliveryRow).filter_by(request_id=request_id)]
+        assert get_request(session, request_id).material_status is MaterialStatus.DELIVERED
+    assert sorted(outcomes) == sorted([DeliveryOutcome.FAILED.value, DeliveryOutcome.DELIVERED.value])
+
+
+def test_a_delivery_whose_record_was_lost_is_recovered_not_sent_again(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    from slate.delivery import current_version, declaration_for
+    from slate.models import Service, ServiceType
+    from slate.objects import open_blob_store
+
+    request_id, media = _printmaster_request(portal, tmp_path)
+    ingest(request_id, str(media))
+    version = current_version(slate_db, request_id)
+    with portal.client() as client:  # a previous attempt reached the portal, then the worker died
+        sent = client.deliver(
+            request_id, media, declaration_for(version, media, Service(type=ServiceType.MIXING))
+        )
+        portal.wait_delivery(client, sent.delivery_id)
+    uploads = portal.calls("PUT /v1/deliveries/{delivery_id}/file")
+
+    assert deliver(request_id, service_type="MIXING") == sent.delivery_id
+    assert portal.calls("PUT /v1/deliveries/{delivery_id}/file") == uploads
+    with slate_db.session() as session:
+        assert get_request(session, request_id).material_status is MaterialStatus.DELIVERED
+    assert open_blob_store().exists(version.blob_key)
