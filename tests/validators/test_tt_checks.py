@@ -187,3 +187,21 @@ def test_timebase_conflicting_with_the_portal(tmp_path: Path) -> None:
     conflict = check(path, declared_timebase="media")
     assert [(f.code, f.severity) for f in conflict.findings] == [("TT_TIMEBASE", Severity.BLOCKER)]
     assert "'smpte'" in conflict.findings[0].message
+
+
+def test_frames_or_ticks_without_a_declared_rate(tmp_path: Path) -> None:
+    body = '<body><div><p begin="{b}" end="{e}">Hello.</p></div></body></tt>'
+    head = (
+        '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"'
+        ' ttp:timeBase="media"'
+    )
+    frames = write(tmp_path, "f.xml", head + ">" + body.format(b="00:00:01:00", e="00:00:03:00"))
+    ticks = write(tmp_path, "t.xml", head + ">" + body.format(b="10000000t", e="30000000t"))
+    declared = write(
+        tmp_path, "d.xml", head + ' ttp:tickRate="10000000">' + body.format(b="10000000t", e="3s")
+    )
+    found = check(frames, fps=None).findings
+    assert [(f.code, f.evidence["unit"]) for f in found] == [("TT_FRAME_RATE_INVALID", "frames")]
+    rates = [f for f in check(ticks, fps=None).findings if f.code == "TT_FRAME_RATE_INVALID"]
+    assert [f.evidence["unit"] for f in rates] == ["ticks"]
+    assert check(declared, fps=None).findings == []

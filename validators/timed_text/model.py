@@ -58,6 +58,9 @@ class Document:
     time_base: str | None = None
     language: str | None = None
     encoding: str = "utf-8"
+    #: Time units the file uses without declaring their rate (``frames``, ``ticks``): TTML then
+    #: falls back to defaults (30 frames, 1 tick a second) the author rarely meant.
+    undeclared_units: tuple[str, ...] = ()
 
     def seconds(self, units: int) -> Fraction:
         """A time of this document in exact seconds."""

@@ -34,6 +34,16 @@ def check_frame_rate(c: Checker) -> None:
                 rule="frame rate is one the profile allows",
                 frame_rate=str(rate),
             )
+    for unit in c.doc.undeclared_units:
+        parameter = "ttp:frameRate" if unit == "frames" else "ttp:tickRate"
+        c.finding(
+            "TT_FRAME_RATE_INVALID",
+            Severity.BLOCKER,
+            f"times are counted in {unit} but the file declares no {parameter}, "
+            f"so they are read at TTML's default rate",
+            rule=f"a file that counts {unit} declares {parameter}",
+            unit=unit,
+        )
     if given is not None and declared is not None and abs(given - declared) > c.rules.frame_rate_tolerance:
         c.finding(
             "TT_FRAME_RATE_INVALID",

@@ -58,6 +58,8 @@ class _Reader:
         self.times: list[tuple[Fraction, Fraction | None, XmlNode]] = []
         #: Valid time attributes parsed while checking, so resolving does not parse them again.
         self.parsed: dict[tuple[int, str], Fraction] = {}
+        #: Frame- and tick-based units seen in time expressions.
+        self.units: set[str] = set()
 
     def read(self) -> ReadResult:
         self._check_tree(self.root)
@@ -73,6 +75,7 @@ class _Reader:
             time_base=self.params.time_base if self.params.time_base_declared else None,
             language=self.root.attrs.get(f"{{{_XML_NS}}}lang"),
             encoding=(self.root.declared_encoding or "utf-8").lower(),
+            undeclared_units=self._undeclared_units(),
         )
         return ReadResult(document, self.findings)
 
@@ -99,6 +102,14 @@ class _Reader:
         for child in node.children:
             self._check_tree(child)
 
+    def _undeclared_units(self) -> tuple[str, ...]:
+        missing = []
+        if "frames" in self.units and not self.params.frame_rate_declared:
+            missing.append("frames")
+        if "ticks" in self.units and not (self.params.tick_rate_declared or self.params.frame_rate_declared):
+            missing.append("ticks")
+        return tuple(missing)
+
     def _discontinuous(self) -> bool:
         return self.params.time_base == "smpte" and self.params.marker_mode == "discontinuous"
 
@@ -110,6 +121,11 @@ class _Reader:
             )
         else:
             self.parsed[(id(node), attr)] = value
+            text = node.attrs[attr].strip()
+            if text.endswith("f") or text.count(":") == 3:
+                self.units.add("frames")
+            elif text.endswith("t"):
+                self.units.add("ticks")
 
     def _time(self, node: XmlNode, attr: str) -> Fraction | None:
         """The value of a time attribute, or None when absent or malformed (already reported)."""

@@ -39,6 +39,7 @@ class TimingParameters:
     multiplier: Fraction = Fraction(1)
     sub_frame_rate: int = 1
     tick_rate: Fraction = Fraction(1)
+    tick_rate_declared: bool = False
     time_base: str = "media"
     time_base_declared: bool = False
     marker_mode: str = "continuous"
@@ -80,6 +81,7 @@ def parse_parameters(attrs: dict[str, str]) -> tuple[TimingParameters, list[tupl
         multiplier=multiplier,
         sub_frame_rate=sub_frame_rate if isinstance(sub_frame_rate, int) else 1,
         tick_rate=_tick_rate(values),
+        tick_rate_declared="tickRate" in values,
         time_base=_choice(attrs, "timeBase", "media"),
         time_base_declared="timeBase" in attrs,
         marker_mode=_choice(attrs, "markerMode", "continuous"),
