@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from prefect import flow
 
+from slate.reconcile import Change
 from slate.settings import get_settings
+from tasks.downloads import sync_proxies_task
 from tasks.reconcile import (
     apply_redelivery_requests,
     apply_request_chunk,
+    dispatch_stored_webhooks,
     failed_inspections,
     fetch_changes,
     publish_changes,
@@ -25,5 +28,13 @@ def reconcile() -> int:
         changes += apply_request_chunk(requests[start : start + size])
     changes += apply_redelivery_requests(redeliveries + failed_inspections(requests))
     save_watermarks(requests, redeliveries)
+    changes += [
+        Change(request_id=p.request_id, kind="proxy", detail=f"{p.kind.value} attached")
+        for p in sync_proxies_task()
+        if p.outcome == "attached"
+    ]
+    started = dispatch_stored_webhooks()
+    if started:
+        changes.append(Change(request_id="-", kind="webhooks", detail=f"{started} stored event(s) started"))
     publish_changes(changes, len(requests) + len(redeliveries))
     return len([c for c in changes if c.kind != "skipped"])

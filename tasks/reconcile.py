@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from prefect import task
@@ -27,6 +28,7 @@ from tasks.common import retry_if_transient
 __all__ = [
     "apply_redelivery_requests",
     "apply_request_chunk",
+    "dispatch_stored_webhooks",
     "failed_inspections",
     "fetch_changes",
     "publish_changes",
@@ -112,6 +114,16 @@ def save_watermarks(requests: list[PortalSourceRequest], redeliveries: list[Rede
             write_watermark(db, REQUEST_WATERMARK, max(r.updated_at for r in requests))
         if redeliveries:
             write_watermark(db, REDELIVERY_WATERMARK, max(r.created_at for r in redeliveries))
+
+
+@task(name="dispatch stored webhooks")
+def dispatch_stored_webhooks() -> int:
+    """Start the runs of webhook events that were stored but never started (Prefect was down)."""
+    from deployments.dispatcher import dispatch_pending
+
+    with database() as db:
+        report = asyncio.run(dispatch_pending(db))
+    return report.dispatched
 
 
 @task(name="publish reconcile table")
