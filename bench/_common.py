@@ -37,6 +37,8 @@ class Run:
 
     seconds: float
     cpu: float
+    #: The part of ``cpu`` spent by the server processes.
+    server_cpu: float = 0.0
 
     def mb_per_s(self, size: int) -> float:
         return size / 1e6 / self.seconds
@@ -44,12 +46,13 @@ class Run:
 
 def measure(action: Callable[[], object], servers: Sequence[int] = ()) -> Run:
     """Run ``action`` once; count CPU of this process, its children and the ``servers`` pids."""
-    cpu_before = _own_cpu() + sum(_process_cpu(pid) for pid in servers)
+    own_before, server_before = _own_cpu(), sum(_process_cpu(pid) for pid in servers)
     start = time.perf_counter()
     action()
     seconds = time.perf_counter() - start
-    cpu_after = _own_cpu() + sum(_process_cpu(pid) for pid in servers)
-    return Run(seconds, cpu_after - cpu_before)
+    own = _own_cpu() - own_before
+    server = sum(_process_cpu(pid) for pid in servers) - server_before
+    return Run(seconds, own + server, server)
 
 
 def command(argv: list[str], env: dict[str, str] | None = None) -> Callable[[], object]:

@@ -149,9 +149,9 @@ def _aws_put(aws: tuple[list[str], dict[str, str]], source: Path) -> None:
 
 
 def _show(label: str, size: int, run: Run) -> None:
-    print(
-        f"  {label:32s} {run.seconds:7.2f} s {run.mb_per_s(size):8.1f} MB/s  {run.cpu:6.2f} CPU s", flush=True
-    )
+    rate = run.mb_per_s(size)
+    server = f" ({run.server_cpu:.2f} in the server)" if run.server_cpu else ""
+    print(f"  {label:32s} {run.seconds:7.2f} s {rate:8.1f} MB/s  {run.cpu:6.2f} CPU s{server}", flush=True)
 
 
 def _report(best: dict[str, Run], size: int) -> None:

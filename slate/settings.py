@@ -36,9 +36,10 @@ class Settings(BaseSettings):
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
     #: Files at or above this size go up in parallel multipart uploads.
-    s3_multipart_threshold: int = 64 * 1024 * 1024
-    s3_multipart_chunksize: int = 64 * 1024 * 1024
-    s3_max_concurrency: int = 8
+    s3_multipart_threshold: int = 8 * 1024 * 1024
+    #: Part size (8 MiB measured fastest against the loopback S3 server; bench/blob_put.py).
+    s3_multipart_chunksize: int = 8 * 1024 * 1024
+    s3_max_concurrency: int = 10
     #: ``console`` for people, ``json`` for machines; empty picks by whether stderr is a terminal.
     log_format: str = ""
     log_level: str = "INFO"
@@ -55,9 +56,8 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = 1024 * 1024
     #: Seconds between the dispatcher's looks at the outbox when nothing wakes it sooner.
     webhook_dispatch_interval: float = 2.0
-    #: Events claimed per dispatcher pass, and flow runs created at once within a pass.
-    webhook_dispatch_batch: int = 50
-    webhook_dispatch_concurrency: int = 2
+    #: Events claimed per dispatcher batch (their runs are created in bulk, up to 100 a request).
+    webhook_dispatch_batch: int = 100
     #: Non-transient failures (e.g. no such deployment) tolerated before an event is ``failed``.
     webhook_dispatch_max_attempts: int = 8
     #: Longest wait between retries of one event, and between passes while Prefect is down.

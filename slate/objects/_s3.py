@@ -3,7 +3,8 @@
 Small objects go up in one ``PutObject`` with ``Content-MD5`` and the digests as object metadata;
 objects at or above ``s3_multipart_threshold`` go up as a parallel multipart upload (see
 ``_s3_multipart``) with the digests attached as tags once known. Every put is verified afterwards
-with ``HeadObject``: size, and ETag against the MD5 (single part) or the MD5 of part MD5s.
+with ``HeadObject``: size, and the ETag against the MD5 (single part) or S3's SHA-256 of the parts'
+SHA-256s against ours (multipart).
 
 boto3's own ``upload_fileobj`` is not used: it reads parts in its worker threads out of order, so
 the whole-object digests would need a second read of the source.
@@ -29,7 +30,7 @@ from slate.objects._atomic import atomic_file, disk_errors
 from slate.objects._base import BlobStore, ObjectInfo, PutResult, _open_source, validate_key
 from slate.objects._pipeline import Digests, FanOut, Readable, pump
 from slate.objects._s3_errors import s3_errors
-from slate.objects._s3_multipart import MAX_PARTS, MultipartUpload, md5_base64, read_up_to
+from slate.objects._s3_multipart import MAX_PARTS, MultipartUpload, as_base64, read_up_to
 from slate.objects._verify import check_digests
 from slate.settings import Settings
 
@@ -122,18 +123,21 @@ class S3Store(BlobStore):
         with _open_source(source) as stream:
             size = source.stat().st_size
             part_size = max(self.multipart_chunksize, -(-size // MAX_PARTS))
-            return self._put(key, stream, part_size)
+            return self._put(key, stream, part_size, grow_parts=False)
 
     def put_stream(self, key: str, readable: Readable) -> PutResult:
         validate_key(key)
-        return self._put(key, readable, self.multipart_chunksize)
+        return self._put(key, readable, self.multipart_chunksize, grow_parts=True)
 
-    def _put(self, key: str, readable: Readable, part_size: int) -> PutResult:
+    def _put(self, key: str, readable: Readable, part_size: int, grow_parts: bool) -> PutResult:
         first = read_up_to(readable, self.multipart_threshold)
         if len(first) < self.multipart_threshold:
             result = self._put_single(key, first)
         else:
-            result = self._put_multipart(key, first, readable, part_size)
+            upload = MultipartUpload(
+                self.client, self.bucket, key, part_size, self.max_concurrency, grow_parts=grow_parts
+            )
+            result = self._put_multipart(upload, first, readable)
         log.info(
             "blob stored", backend="s3", bucket=self.bucket, key=key, size=result.size, parts=result.parts
         )
@@ -149,17 +153,17 @@ class S3Store(BlobStore):
                 Bucket=self.bucket,
                 Key=key,
                 Body=data,
-                ContentMD5=md5_base64(bytes.fromhex(digests.md5)),
+                ContentMD5=as_base64(bytes.fromhex(digests.md5)),
                 Metadata={"md5": digests.md5, "sha256": digests.sha256},
             )
-        self._verify_stored(key, digests.size, digests.md5)
+        self._verify_stored(key, digests.size, etag=digests.md5)
         return PutResult(key=key, size=digests.size, md5=digests.md5, sha256=digests.sha256)
 
-    def _put_multipart(self, key: str, first: bytes, readable: Readable, part_size: int) -> PutResult:
-        upload = MultipartUpload(self.client, self.bucket, key, part_size, self.max_concurrency)
-        etag = upload.run(first, readable)
+    def _put_multipart(self, upload: MultipartUpload, first: bytes, readable: Readable) -> PutResult:
+        key = upload.key
+        checksum = upload.run(first, readable)
         digests = upload.digests
-        self._verify_stored(key, digests.size, etag)
+        self._verify_stored(key, digests.size, sha256_composite=checksum)
         tags: list[TagTypeDef] = [
             {"Key": _TAG_MD5, "Value": digests.md5},
             {"Key": _TAG_SHA256, "Value": digests.sha256},
@@ -170,22 +174,30 @@ class S3Store(BlobStore):
             key=key, size=digests.size, md5=digests.md5, sha256=digests.sha256, parts=upload.parts
         )
 
-    def _verify_stored(self, key: str, size: int, etag: str) -> None:
-        """Check what S3 now holds under ``key``; delete it and raise if it is not what was sent."""
+    def _verify_stored(self, key: str, size: int, etag: str = "", sha256_composite: str = "") -> None:
+        """Check what S3 now holds under ``key``; delete it and raise if it is not what was sent.
+
+        A single-part object's ETag is its MD5; a multipart object's SHA-256 checksum is computed
+        by S3 over the parts it assembled, so either way the comparison covers the stored bytes.
+        """
         with s3_errors("head_object", self.bucket, key):
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
-        stored = (head["ContentLength"], head["ETag"].strip('"'))
-        if stored != (size, etag):
-            with s3_errors("delete_object", self.bucket, key):
-                self.client.delete_object(Bucket=self.bucket, Key=key)
-            raise IntegrityError(
-                f"S3 holds {key!r} with size/ETag {stored}, expected {(size, etag)}",
-                key=key,
-                expected_size=size,
-                actual_size=stored[0],
-                expected_etag=etag,
-                actual_etag=stored[1],
-            )
+            head = self.client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        expected = {"size": size, "etag": etag, "sha256": sha256_composite}
+        stored = {
+            "size": head["ContentLength"],
+            "etag": head["ETag"].strip('"') if etag else "",
+            "sha256": _with_part_count(head.get("ChecksumSHA256", ""), sha256_composite),
+        }
+        if stored == expected:
+            return
+        with s3_errors("delete_object", self.bucket, key):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        raise IntegrityError(
+            f"S3 holds {key!r} with {stored}, expected {expected}; the object was removed",
+            key=key,
+            expected=expected,
+            actual=stored,
+        )
 
     @contextmanager
     def open_stream(self, key: str) -> Iterator[Readable]:
@@ -256,3 +268,12 @@ class S3Store(BlobStore):
             ):
                 keys.extend(item["Key"] for item in page.get("Contents", []))
         return sorted(keys)
+
+
+def _with_part_count(reported: str, expected: str) -> str:
+    """S3 reports a composite checksum as ``<b64>-<parts>``; some servers leave off ``-<parts>``."""
+    if not expected:
+        return ""
+    if reported and "-" not in reported and "-" in expected:
+        return f"{reported}-{expected.rsplit('-', 1)[1]}"
+    return reported

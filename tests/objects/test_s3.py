@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from slate.errors import ConfigurationError, InvalidInput, NotFound, StorageError
+from slate.errors import ConfigurationError, IntegrityError, InvalidInput, NotFound, StorageError
 from slate.objects import S3Store
 from slate.settings import Settings
 from tests.objects.helpers import FailingStream, MiB, digests, payload, write_file
@@ -115,6 +115,15 @@ def test_a_server_side_failure_mid_multipart_leaves_nothing(small_parts: S3Store
     assert caught.value.operation == "upload_part"  # S3 says NoSuchUpload; moto answers 500
     assert not small_parts.exists("media/dropped.mov")
     assert _pending_uploads(small_parts) == []
+
+
+def test_an_object_that_fails_verification_is_removed(small_parts: S3Store) -> None:
+    """What S3 holds is compared with what was sent; a mismatch leaves nothing under the key."""
+    small_parts.put_stream("media/m.mov", io.BytesIO(payload(11 * MiB)))
+    with pytest.raises(IntegrityError) as caught:
+        small_parts._verify_stored("media/m.mov", 11 * MiB, sha256_composite="bm90IHRoZSBkaWdlc3Q=-3")
+    assert caught.value.key == "media/m.mov"
+    assert not small_parts.exists("media/m.mov")
 
 
 def test_head_list_delete_exists(s3_store: S3Store) -> None:
