@@ -94,3 +94,14 @@ def test_c_lfe_swap_also_shows_a_full_band_lfe(media: AudioMedia) -> None:
     report = qc(media.file("order_c_lfe_swap", reorder(L, R, LFE, C, LS, RS)))
     assert finding(report, "AUDIO_LFE_FULL_BAND").location.channel == "LFE"
     assert finding(report, "AUDIO_CENTER_NO_DIALOG").location.channel == "C"
+
+
+def test_music_with_a_beat_in_an_me_centre_is_not_dialogue(media: AudioMedia) -> None:
+    t = np.arange(RATE * SECONDS) / RATE
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (220, 277, 330, 440, 554, 660)) / 6
+    plucks = 0.15 * chord * np.exp(-((t % 0.5) / 0.12))  # 120 beats per minute
+    path = media.file("me_music", lambda ch: np.concatenate([ch[:2], plucks[None], ch[3:]]))
+    report = qc(path, asset="me")
+    assert report.findings == []
+    centre = report.measurements["per_channel"]["C"]
+    assert centre["dialogue_score"] > 0.35 and centre["beat_periodicity"] > 0.45

@@ -7,6 +7,7 @@
   percentile) and is reported as a measurement only.
 * Dialogue-likeness is the depth of the 2–8 Hz (syllabic) modulation of a channel's speech-band
   energy: speech comes in syllables and pauses, while effects beds, tones and noise are steady.
+  Music with a beat is modulated too, but periodically; speech is not, so periodicity rules it out.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ _LRA_RELATIVE_GATE = -20.0
 _SEGMENT_FRAMES = 2  # 100 ms of 50 ms frames
 _SCORE_WINDOW_FRAMES = 50  # 2.5 s: long enough to see syllables, short enough for short files
 _SYLLABLE_BAND_HZ = (2.0, 8.0)
+_BEAT_LAGS_FRAMES = (5, 20)  # 0.25 s to 1 s at 20 frames per second
 
 
 def db(power_or_amplitude: float, *, power: bool = False) -> float | None:
@@ -108,16 +110,19 @@ def _normalise(matrix: F64) -> F64:
     return out
 
 
-def dialogue_scores(speech: F64, floor_power: float) -> F64:
-    """Per channel, the median depth of syllabic modulation of the speech band over active windows.
+def dialogue_scores(speech: F64, floor_power: float) -> tuple[F64, F64]:
+    """Per channel, the median syllabic-modulation depth and beat periodicity over active windows.
 
     ``speech`` is the speech-band sum of squares per channel and 50 ms frame; windows whose mean is
-    below ``floor_power`` (per frame) are silence and do not count.
+    below ``floor_power`` (per frame) are silence and do not count. Depth is the RMS of the 2–8 Hz
+    part of the normalised envelope: speech and rhythmic music have much, steady beds little.
+    Periodicity is the envelope's highest autocorrelation at lags of 0.25–1 s (60–240 beats per
+    minute): music keeps a beat, speech does not.
     """
     channels, frames = speech.shape
     windows = frames // _SCORE_WINDOW_FRAMES
     if windows == 0:
-        return np.zeros(channels)
+        return np.zeros(channels), np.zeros(channels)
     env = speech[:, : windows * _SCORE_WINDOW_FRAMES].reshape(channels, windows, _SCORE_WINDOW_FRAMES)
     mean = env.mean(axis=2, keepdims=True)
     active = mean[..., 0] > floor_power
@@ -126,8 +131,17 @@ def dialogue_scores(speech: F64, floor_power: float) -> F64:
     freqs = np.fft.rfftfreq(_SCORE_WINDOW_FRAMES, 1 / FRAMES_PER_SECOND)
     band = (freqs >= _SYLLABLE_BAND_HZ[0]) & (freqs <= _SYLLABLE_BAND_HZ[1])
     depth = np.sqrt(2 * spectrum[..., band].sum(axis=2)) / _SCORE_WINDOW_FRAMES
-    scores = np.zeros(channels)
-    for channel in range(channels):
+    padded = np.abs(np.fft.rfft(relative, n=2 * _SCORE_WINDOW_FRAMES, axis=2)) ** 2
+    autocorrelation = np.fft.irfft(padded, axis=2)
+    zero_lag = autocorrelation[..., :1]
+    normalised = np.divide(autocorrelation, zero_lag, out=np.zeros_like(autocorrelation), where=zero_lag > 0)
+    periodicity = normalised[..., _BEAT_LAGS_FRAMES[0] : _BEAT_LAGS_FRAMES[1] + 1].max(axis=2)
+    return _median_active(depth, active), _median_active(periodicity, active)
+
+
+def _median_active(values: F64, active: npt.NDArray[np.bool_]) -> F64:
+    out = np.zeros(values.shape[0])
+    for channel in range(values.shape[0]):
         if active[channel].any():
-            scores[channel] = float(np.median(depth[channel][active[channel]]))
-    return scores
+            out[channel] = float(np.median(values[channel][active[channel]]))
+    return out

@@ -98,7 +98,9 @@ def _dialogue_in_me(figures: Figures, lfe: int, rules: AudioRules) -> list[Findi
             f"(score {ch.dialogue_score})",
             location=Location(channel=ch.label),
             rule="an M&E carries music and effects only, no dialogue",
-            evidence=ch.evidence("dialogue_score", "speech_band_share", "speech_band_dbfs"),
+            evidence=ch.evidence(
+                "dialogue_score", "beat_periodicity", "speech_band_share", "speech_band_dbfs"
+            ),
         )
         for index, ch in enumerate(figures.channels)
         if index != lfe and figures.dialogue_like(index, rules)

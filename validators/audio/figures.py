@@ -48,6 +48,8 @@ class ChannelFigures(BaseModel):
     speech_band_share: float
     high_band_ratio: float
     dialogue_score: float
+    #: How regularly the speech band pulses (0–1): high for music with a beat, low for speech.
+    beat_periodicity: float
     silent: bool
     clipped_runs: int
     clip_first_s: float | None
@@ -77,6 +79,7 @@ class Figures(BaseModel):
         return (
             not channel.silent
             and channel.dialogue_score >= rules.dialogue_score_min
+            and channel.beat_periodicity <= rules.dialogue_periodicity_max
             and channel.speech_band_share >= SPEECH_SHARE_MIN
         )
 
@@ -93,7 +96,7 @@ def compute_figures(measured: Measured, labels: list[str], rules: AudioRules) ->
     samples = max(bands.shape[1] * measured.frame, 1)
     weights = [loudness_weight(label) for label in labels]
     floor = measured.frame * 10 ** (_SPEECH_FLOOR_DBFS / 10)
-    scores = dialogue_scores(bands[:, :, 2], floor)
+    scores, periodicity = dialogue_scores(bands[:, :, 2], floor)
     silence = 10 ** (rules.silence_threshold_dbfs / 20)
     channels = []
     for index, label in enumerate(labels):
@@ -109,6 +112,7 @@ def compute_figures(measured: Measured, labels: list[str], rules: AudioRules) ->
                 speech_band_share=round(speech / total, 3) if total > 0 else 0.0,
                 high_band_ratio=round(high / total, 3) if total > 0 else 0.0,
                 dialogue_score=round(float(scores[index]), 3),
+                beat_periodicity=round(float(periodicity[index]), 3),
                 silent=bool(measured.peak[index] < silence),
                 clipped_runs=int(measured.clip_runs[index]),
                 clip_first_s=_seconds(measured.clip_first[index]),

@@ -45,6 +45,8 @@ class AudioRules(BaseModel):
     #: The speech band used for dialogue detection, and the dialogue-likeness score that counts.
     speech_band_hz: tuple[float, float] = (300.0, 3400.0)
     dialogue_score_min: float = 0.35
+    #: Speech-band pulsing more regular than this is music with a beat, not dialogue.
+    dialogue_periodicity_max: float = 0.45
     #: A centre whose speech-band level is this far below the loudest other channel's carries none.
     center_speech_band_deficit_db: float = 20.0
     #: Allowed difference between the audio's length and the programme runtime, in seconds.
