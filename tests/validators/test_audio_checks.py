@@ -191,3 +191,20 @@ def test_a_truncated_file_is_reported_with_what_is_missing(media: AudioMedia, tm
     assert "AUDIO_UNREADABLE" in report.codes() and report.blocked
     finding = next(f for f in report.findings if f.code == "AUDIO_UNREADABLE")
     assert finding.evidence["present_bytes"] < finding.evidence["declared_bytes"] == RATE * 4 * 18
+
+
+def test_a_71_printmaster_is_checked_with_its_own_labels(media: AudioMedia) -> None:
+    def seven_one(ch: np.ndarray) -> np.ndarray:
+        rear = 0.5 * ch[4:6] + 0.01 * np.random.default_rng(9).standard_normal((2, ch.shape[1]))
+        return np.concatenate([ch, rear])
+
+    path = media.file("clean_71", seven_one, layout="7.1")
+    report = qc(path, channel_layout="7.1")
+    assert report.findings == []
+    assert list(report.measurements["per_channel"]) == ["L", "R", "C", "LFE", "Lss", "Rss", "Lrs", "Rrs"]
+    silent = media.file(
+        "silent_lrs_71",
+        lambda ch: np.concatenate([seven_one(ch)[:6], 0 * ch[:1], seven_one(ch)[7:]]),
+        layout="7.1",
+    )
+    assert only(qc(silent, channel_layout="7.1"), "AUDIO_SILENT_CHANNEL") == ["Lrs"]
