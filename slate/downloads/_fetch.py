@@ -297,8 +297,10 @@ def download_files(
         limiter = TokenBucket(rate, burst=rate / 20)
     run = _Run(client, dest, limiter, progress or _Quiet())
     began = time.monotonic()
+    # Largest first: the last connections to finish then carry small files, not one big straggler.
+    order = sorted(items, key=lambda item: item.asset.size, reverse=True)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="slate-download") as pool:
-        list(pool.map(run.work, items))
+        list(pool.map(run.work, order))
     for item in items:
         if item.asset.asset_id not in run.outcomes:
             reason = f"not attempted: the run stopped ({run.fatal.message if run.fatal else 'unknown'})"
