@@ -9,12 +9,13 @@ as TTML1 §10.4 describes, bounded by their ancestors'.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from fractions import Fraction
 
 from validators.base import Finding, Location, Severity
 from validators.timed_text.model import Document, Event, ReadResult, common_timescale, to_units
-from validators.timed_text.readers._xml import XmlError, XmlNode, parse_xml
+from validators.timed_text.readers._xml import XmlDocument, XmlError, parse_xml, split_tag
 from validators.timed_text.readers.ttml_time import parse_parameters, parse_time
 
 __all__ = ["read_ttml"]
@@ -25,8 +26,6 @@ TT_NAMESPACES = frozenset(
 _PARAM_NS = ("http://www.w3.org/ns/ttml#parameter", "http://www.w3.org/2006/10/ttaf1#parameter")
 _STYLE_NS = ("http://www.w3.org/ns/ttml#styling", "http://www.w3.org/2006/10/ttaf1#styling")
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
-_TIMED = frozenset({"body", "div", "p", "span", "br", "set", "region", "anim"})
-_FRAME_PARAMS = {"frameRate", "frameRateMultiplier", "subFrameRate", "tickRate"}
 _SPACE = re.compile(r"[ \t\r\n]+")
 
 
@@ -39,23 +38,29 @@ class _Interval:
 def read_ttml(data: bytes, name: str) -> ReadResult:
     """Read TTML bytes; a malformed document gives ``TT_PARSE_ERROR`` and no document."""
     try:
-        root = parse_xml(data)
+        document = parse_xml(data)
     except XmlError as exc:
         return ReadResult(None, [_parse_error(f"{name}: not well-formed XML: {exc}", exc.line)])
-    if root.ns not in TT_NAMESPACES or root.name != "tt":
-        return ReadResult(None, [_parse_error(f"{name}: the root element is not a TTML <tt>", root.line)])
-    reader = _Reader(root)
-    return reader.read()
+    ns, local = split_tag(document.root.tag)
+    if ns not in TT_NAMESPACES or local != "tt":
+        message = f"{name}: the root element is not a TTML <tt>"
+        return ReadResult(None, [_parse_error(message, document.line(document.root))])
+    return _Reader(document, ns).read()
 
 
 class _Reader:
-    def __init__(self, root: XmlNode) -> None:
-        self.root = root
+    def __init__(self, document: XmlDocument, ns: str) -> None:
+        self.xml = document
+        self.root = document.root
+        self.ns = ns
+        #: The tags of the timed elements that hold events or contain them, in this namespace.
+        self.timed = frozenset(f"{{{ns}}}{name}" for name in ("body", "div", "p", "span", "br"))
+        self.p, self.br, self.span = (f"{{{ns}}}{name}" for name in ("p", "br", "span"))
         self.findings: list[Finding] = []
-        self.params, problems = parse_parameters(_params_of(root))
+        self.params, problems = parse_parameters(_params_of(self.root))
         for attr, message in problems:
-            self._param_problem(attr, message, root.line)
-        self.times: list[tuple[Fraction, Fraction | None, XmlNode]] = []
+            self._param_problem(attr, message, document.line(self.root))
+        self.times: list[tuple[Fraction, Fraction | None, ET.Element]] = []
         #: Valid time attributes parsed while checking, so resolving does not parse them again.
         self.parsed: dict[tuple[int, str], Fraction] = {}
         #: Frame- and tick-based units seen in time expressions.
@@ -63,7 +68,7 @@ class _Reader:
 
     def read(self) -> ReadResult:
         self._check_tree(self.root)
-        body = next((c for c in self.root.children if c.name == "body" and c.ns == self.root.ns), None)
+        body = self.root.find(f"{{{self.ns}}}body")
         if body is not None:
             self._resolve(body, Fraction(0), None, "par")
         events = self._events()
@@ -73,33 +78,34 @@ class _Reader:
             events=events[0],
             frame_rate=self.params.effective_frame_rate if self.params.frame_rate_declared else None,
             time_base=self.params.time_base if self.params.time_base_declared else None,
-            language=self.root.attrs.get(f"{{{_XML_NS}}}lang"),
-            encoding=(self.root.declared_encoding or "utf-8").lower(),
+            language=self.root.attrib.get(f"{{{_XML_NS}}}lang"),
             undeclared_units=self._undeclared_units(),
         )
         return ReadResult(document, self.findings)
 
     # -- checks on every element ------------------------------------------------------------
-    def _check_tree(self, node: XmlNode) -> None:
+    def _check_tree(self, node: ET.Element) -> None:
+        attrs = node.attrib
         if node is not self.root:
             params = _params_of(node)
             for attr, message in parse_parameters(params)[1] if params else ():
-                self._param_problem(attr, message, node.line)
-        if node.ns == self.root.ns:
+                self._param_problem(attr, message, self.xml.line(node))
+        if split_tag(node.tag)[0] == self.ns:
             for attr in ("begin", "end", "dur"):
-                if attr in node.attrs:
+                if attr in attrs:
                     self._check_time(node, attr)
-            if "dur" in node.attrs and self._discontinuous():
+            if "dur" in attrs and self._discontinuous():
                 self.findings.append(
                     Finding(
                         code="TT_TIMEBASE",
                         severity=Severity.BLOCKER,
-                        message=f"<{node.name}> has dur, which smpte time with discontinuous markers forbids",
-                        location=Location(line=node.line),
+                        message=f"<{split_tag(node.tag)[1]}> has dur, which smpte time with "
+                        "discontinuous markers forbids",
+                        location=Location(line=self.xml.line(node)),
                         rule="TTML1 §10.2.3: dur is not allowed when markerMode is discontinuous",
                     )
                 )
-        for child in node.children:
+        for child in node:
             self._check_tree(child)
 
     def _undeclared_units(self) -> tuple[str, ...]:
@@ -113,25 +119,24 @@ class _Reader:
     def _discontinuous(self) -> bool:
         return self.params.time_base == "smpte" and self.params.marker_mode == "discontinuous"
 
-    def _check_time(self, node: XmlNode, attr: str) -> None:
-        value = parse_time(node.attrs[attr], self.params)
+    def _check_time(self, node: ET.Element, attr: str) -> None:
+        value = parse_time(node.attrib[attr], self.params)
         if isinstance(value, str):
-            self.findings.append(
-                _parse_error(f"<{node.name} {attr}>: {value}", node.line, rule="TTML1 §10.3")
-            )
+            message = f"<{split_tag(node.tag)[1]} {attr}>: {value}"
+            self.findings.append(_parse_error(message, self.xml.line(node), rule="TTML1 §10.3"))
         else:
             self.parsed[(id(node), attr)] = value
-            text = node.attrs[attr].strip()
+            text = node.attrib[attr].strip()
             if text.endswith("f") or text.count(":") == 3:
                 self.units.add("frames")
             elif text.endswith("t"):
                 self.units.add("ticks")
 
-    def _time(self, node: XmlNode, attr: str) -> Fraction | None:
+    def _time(self, node: ET.Element, attr: str) -> Fraction | None:
         """The value of a time attribute, or None when absent or malformed (already reported)."""
         return self.parsed.get((id(node), attr))
 
-    def _param_problem(self, attr: str, message: str, line: int) -> None:
+    def _param_problem(self, attr: str, message: str, line: int | None) -> None:
         code = (
             "TT_TIMEBASE"
             if attr in {"timeBase", "markerMode", "dropMode", "clockMode"}
@@ -148,14 +153,14 @@ class _Reader:
         )
 
     # -- timing -------------------------------------------------------------------------------
-    def _resolve(self, node: XmlNode, base: Fraction, bound: Fraction | None, container: str) -> _Interval:
+    def _resolve(self, node: ET.Element, base: Fraction, bound: Fraction | None, container: str) -> _Interval:
         """The active interval of ``node`` whose sync base is ``base``, within ``bound``."""
         offset = self._time(node, "begin")
         begin = base if offset is None else (base + offset if base else offset)
         explicit = self._explicit_end(node, base, begin)
         limit = _min(explicit, bound)
-        own = node.attrs.get("timeContainer", "par").strip()
-        children = [c for c in node.children if c.ns == self.root.ns and c.name in _TIMED - {"set", "region"}]
+        own = node.attrib.get("timeContainer", "par").strip()
+        children = [c for c in node if c.tag in self.timed]
         ends: list[Fraction | None] = []
         cursor: Fraction | None = begin
         for child in children:
@@ -176,11 +181,11 @@ class _Reader:
         else:
             end = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
         end = _min(end, bound)
-        if node.name == "p":
+        if node.tag == self.p:
             self.times.append((begin, end, node))
         return _Interval(begin, end)
 
-    def _explicit_end(self, node: XmlNode, base: Fraction, begin: Fraction) -> Fraction | None:
+    def _explicit_end(self, node: ET.Element, base: Fraction, begin: Fraction) -> Fraction | None:
         end = self._time(node, "end")
         dur = self._time(node, "dur")
         candidates = []
@@ -200,19 +205,36 @@ class _Reader:
         # An event with no end anywhere up its ancestors lasts until the last time the file states.
         horizon = max((u for b, e, _ in units for u in (b, e) if u is not None), default=0)
         events = []
-        ns = self.root.ns
+        line = self.xml.line
         for begin, end, node in units:
             stop = horizon if end is None else end
             if stop < begin:
                 continue  # never active: its parent ended before it began
-            events.append(Event(begin, stop, _lines(node, ns), source_line=node.line, italic=_italic(node)))
+            events.append(Event(begin, stop, self._lines(node), source_line=line(node), italic=_italic(node)))
         return events, timescale
 
+    def _lines(self, node: ET.Element) -> list[str]:
+        """The text of a ``p``: spans' text included, ``br`` as a line break, whitespace collapsed."""
+        parts: list[str] = []
+        self._collect(node, parts)
+        return [_collapse(line) for line in "".join(parts).split("\n")]
 
-def _params_of(node: XmlNode) -> dict[str, str]:
+    def _collect(self, node: ET.Element, parts: list[str]) -> None:
+        if node.text:
+            parts.append(node.text.replace("\n", " "))
+        for child in node:
+            if child.tag == self.br:
+                parts.append("\n")
+            elif child.tag == self.span:
+                self._collect(child, parts)
+            if child.tail:
+                parts.append(child.tail.replace("\n", " "))
+
+
+def _params_of(node: ET.Element) -> dict[str, str]:
     """The ``ttp:`` attributes of an element, by local name."""
     found = {}
-    for key, value in node.attrs.items():
+    for key, value in node.attrib.items():
         if key[0] == "{" and "#parameter}" in key:
             ns, _, name = key[1:].partition("}")
             if ns in _PARAM_NS:
@@ -220,25 +242,15 @@ def _params_of(node: XmlNode) -> dict[str, str]:
     return found
 
 
-def _lines(node: XmlNode, ns: str) -> list[str]:
-    parts: list[str] = []
-    _collect(node, ns, parts)
-    text = "".join(parts)
-    return [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+def _collapse(line: str) -> str:
+    """XML whitespace runs as one space, trimmed (the regex only when there is a run to collapse)."""
+    if "  " in line or "\t" in line or "\r" in line:
+        line = _SPACE.sub(" ", line)
+    return line.strip(" ")
 
 
-def _collect(node: XmlNode, ns: str, parts: list[str]) -> None:
-    for item in node.content:
-        if isinstance(item, str):
-            parts.append(item.replace("\n", " "))
-        elif item.ns == ns and item.name == "br":
-            parts.append("\n")
-        elif item.ns == ns and item.name == "span":
-            _collect(item, ns, parts)
-
-
-def _italic(node: XmlNode) -> bool:
-    return any(node.attrs.get(f"{{{ns}}}fontStyle") == "italic" for ns in _STYLE_NS)
+def _italic(node: ET.Element) -> bool:
+    return any(node.attrib.get(f"{{{ns}}}fontStyle") == "italic" for ns in _STYLE_NS)
 
 
 def _min(a: Fraction | None, b: Fraction | None) -> Fraction | None:
