@@ -245,3 +245,16 @@ def test_scc_roll_up_captions_scroll() -> None:
     frame = Fraction(1001, 30000)
     # Non-drop labels: 00:00:03:00 is frame 90; each line shows once its 7 words are sent.
     assert times(result.document) == [(37 * frame, 97 * frame), (97 * frame, 150 * frame)]
+
+
+def test_lines_survive_comments_cdata_and_doctype() -> None:
+    data = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE tt [\n<!ENTITY who "Bob">\n]>\n'
+        b'<tt xmlns="http://www.w3.org/ns/ttml"><!-- <p begin="bad"> -->\n<body>\n'
+        b"<div><p begin='1s' end='2s'><![CDATA[<p>]]> &who;</p>\n"
+        b'<p begin="00:61:00" end="2s">b</p></div></body></tt>'
+    )
+    result = read_bytes(data, "c.xml")
+    assert [(f.code, f.location.line) for f in result.findings] == [("TT_PARSE_ERROR", 8)]
+    assert result.document is not None and result.document.events[0].lines == ["<p> Bob"]
+    assert [e.source_line for e in result.document.events] == [7]
