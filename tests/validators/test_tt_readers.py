@@ -257,4 +257,4 @@ def test_lines_survive_comments_cdata_and_doctype() -> None:
     result = read_bytes(data, "c.xml")
     assert [(f.code, f.location.line) for f in result.findings] == [("TT_PARSE_ERROR", 8)]
     assert result.document is not None and result.document.events[0].lines == ["<p> Bob"]
-    assert [e.source_line for e in result.document.events] == [7]
+    assert [e.source_line for e in result.document.events] == [7, 8]
