@@ -32,6 +32,8 @@ from validators.timed_text.writers import write
 __all__ = ["fix", "qc", "register"]
 
 _UNREADABLE = {"AUDIO_UNREADABLE"}
+#: Registry kinds whose validators check domain records rather than files (run by the flows).
+_NOT_FILES = {"delivery"}
 _STYLE = {
     Severity.BLOCKER: "bold red",
     Severity.ISSUE: "yellow",
@@ -118,9 +120,10 @@ def qc(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Check files against a rule profile and print the findings with their timecodes."""
-    validators = REGISTRY.get(asset_type)
+    validators = REGISTRY.get(asset_type) if asset_type not in _NOT_FILES else None
     if not validators:
-        raise _fail(f"--type {asset_type!r} is not one of {', '.join(sorted(REGISTRY))}")
+        kinds = ", ".join(sorted(set(REGISTRY) - _NOT_FILES))
+        raise _fail(f"--type {asset_type!r} is not a kind of file QC checks: one of {kinds}")
     profile = _profile(profile_name, overrides or [])
     try:
         rate = parse_rate(fps) if fps else None

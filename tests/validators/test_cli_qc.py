@@ -85,6 +85,7 @@ def test_user_profile_from_the_slate_home(tmp_path: Path, slate_home: Path) -> N
     "args",
     [
         ["--type", "hologram"],
+        ["--type", "delivery"],  # checks domain records, not files
         ["--type", "subtitle", "--fps", "fast"],
         ["--type", "subtitle", "--profile", "nope"],
         ["--type", "subtitle", "--set", "timed_text.nope=1"],
