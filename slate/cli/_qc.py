@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +23,6 @@ from slate.settings import get_settings
 from validators import REGISTRY, QCContext, Report, Severity
 from validators.profiles import Profile, ProfileError, load_profile
 from validators.timed_text import fixes
-from validators.timed_text.model import Document
 from validators.timed_text.options import parse_duration, parse_rate, parse_shot_changes
 from validators.timed_text.readers import read_path
 from validators.timed_text.validate import TIMED_TEXT_TYPES, validate_document
@@ -218,7 +217,14 @@ def fix(
         str | None, typer.Option("--fps", help="The frame rate the file is timed at / the programme's.")
     ] = None,
     shift: Annotated[
-        str | None, typer.Option("--shift", help="Move every time: -3600, -01:00:00:00.")
+        str | None,
+        typer.Option("--shift", help="Move every time: -3600, -01:00:00:00, or auto (the offset QC finds)."),
+    ] = None,
+    program_duration: Annotated[
+        str | None, typer.Option("--program-duration", help="Seconds or HH:MM:SS:FF (for --shift auto).")
+    ] = None,
+    start_timecode: Annotated[
+        str | None, typer.Option("--start-timecode", help="Programme start (for --shift auto).")
     ] = None,
     to_fps: Annotated[
         str | None, typer.Option("--to-fps", help="Retime from --fps to this frame rate.")
@@ -254,21 +260,23 @@ def fix(
     try:
         rate = parse_rate(fps) if fps else None
         target_rate = parse_rate(to_fps) if to_fps else None
-        offset = parse_duration(shift, rate) if shift else None
+        offset = parse_duration(shift, rate) if shift and shift != "auto" else None
+        duration = parse_duration(program_duration, rate) if program_duration else None
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     if target_rate and rate is None:
         raise _fail("--to-fps needs --fps (the rate the file is timed at)")
     job = _FixJob(
-        plan=_plan(snap, close_gaps, min_duration, offset, target_rate),
+        plan=_plan(snap, close_gaps, min_duration, shift, offset, rate, target_rate),
+        auto_shift=shift == "auto",
         rate=rate,
-        target_rate=target_rate,
-        offset=offset,
         to_format=to_format,
         timebase=timebase,
         profile=profile,
         asset_type=asset_type,
         language=language,
+        program_duration=duration,
+        start_timecode=start_timecode,
     )
     out.mkdir(parents=True, exist_ok=True)
     remaining = sum(_fix_one(path, out, job) for path in files)
@@ -276,86 +284,76 @@ def fix(
 
 
 def _plan(
-    snap: bool, close: bool, extend: bool, offset: Fraction | None, target: Fraction | None
-) -> set[str]:
-    named = {name for name, on in (("snap", snap), ("close", close), ("extend", extend)) if on}
-    if not named and offset is None and target is None:
-        named = {"snap", "close", "extend"}
-    return (
-        named | ({"shift"} if offset is not None else set()) | ({"retime"} if target is not None else set())
-    )
-
-
-#: The finding codes each correction must leave clean.
-_FIXES_CODES = {
-    "shift": {"TT_START_OFFSET"},
-    "retime": {"TT_DRIFT"},
-    "snap": {"TT_NOT_FRAME_ALIGNED"},
-    "close": {"TT_BRIDGE_GAP", "TT_GAP"},
-    "extend": {"TT_MIN_DURATION"},
-}
+    snap: bool,
+    close: bool,
+    extend: bool,
+    shift: str | None,
+    offset: Fraction | None,
+    rate: Fraction | None,
+    target: Fraction | None,
+) -> fixes.FixPlan:
+    """The corrections asked for; with none named, snap, close and extend."""
+    steps = {name for name, on in (("snap", snap), ("close", close), ("extend", extend)) if on}
+    if not steps and shift is None and target is None:
+        steps = {"snap", "close", "extend"}
+    steps |= {"shift"} if shift else set()
+    steps |= {"retime"} if target else set()
+    return fixes.FixPlan(frozenset(steps), offset=offset, source_fps=rate, target_fps=target)
 
 
 @dataclass(frozen=True)
 class _FixJob:
     """What ``slate fix`` was asked to do, the same for every file."""
 
-    plan: set[str]
+    plan: fixes.FixPlan
+    auto_shift: bool
     rate: Fraction | None
-    target_rate: Fraction | None
-    offset: Fraction | None
     to_format: str | None
     timebase: str
     profile: Profile
     asset_type: str
     language: str
+    program_duration: Fraction | None
+    start_timecode: str | None
+
+    def context(self, fps: Fraction | None, language: str) -> QCContext:
+        """The QC context a file is checked in, before (offset) and after (recheck) the fix."""
+        return _context(
+            self.asset_type,
+            language,
+            fps,
+            self.profile,
+            program_duration=self.program_duration,
+            start_timecode=self.start_timecode,
+        )
 
 
 def _fix_one(path: Path, out: Path, job: _FixJob) -> int:
     """Correct one file into ``out``; return how many findings of the fixed rules remain."""
-    console = Console(width=160)
+    console = Console(soft_wrap=True)  # paths and changes stay whole lines, for logs and greps
     result = read_path(path)
     if result.document is None:
         raise _fail(f"{path}: cannot be read: " + "; ".join(f.message for f in result.findings))
-    fmt = job.to_format or ("ttml" if result.document.format in ("ttml", "scc") else result.document.format)
+    source = result.document
+    fmt = job.to_format or ("ttml" if source.format in ("ttml", "scc") else source.format)
     target = out / f"{path.stem}.{'xml' if fmt == 'ttml' else fmt}"
     if target.resolve() == path.resolve():
         raise _fail(f"{target} is the input file; slate fix never writes in place")
-    fps = job.target_rate or job.rate or result.document.frame_rate
-    language = job.language or result.document.language or "en"
-    document, changes = _apply(result.document, job, fps, language)
-    _write_atomically(target, write(document, fmt, fps=fps, time_base=job.timebase))
-    console.print(f"[bold]{path}[/] → [bold]{target}[/] ({len(changes)} change(s))")
-    for change in changes[:50]:
-        console.print(f"  {change}")
-    if len(changes) > 50:
-        console.print(f"  … and {len(changes) - 50} more")
-    return _recheck(target, job, fps, language, console)
-
-
-def _apply(
-    document: Document, job: _FixJob, fps: Fraction | None, language: str
-) -> tuple[Document, list[str]]:
+    fps = job.plan.target_fps or job.rate or source.frame_rate
+    language = job.language or source.language or "en"
     rules = job.profile.for_asset(job.asset_type).timed_text
-    steps: list[fixes.FixResult] = []
-    if job.offset is not None:
-        steps.append(fixes.shift(document, job.offset))
-    if job.target_rate is not None and job.rate is not None:
-        steps.append(fixes.retime(_last(steps, document), job.rate, job.target_rate))
-    if fps is not None and "snap" in job.plan:
-        steps.append(fixes.snap_to_frames(_last(steps, document), fps))
-    if fps is not None and "close" in job.plan and rules.language(language).gap_checks:
-        steps.append(
-            fixes.close_gaps(_last(steps, document), fps, rules.min_gap_frames, rules.bridge_gap_window_ms)
-        )
-    if "extend" in job.plan:
-        minimum = rules.min_duration_for(language)
-        steps.append(fixes.extend_min_duration(_last(steps, document), fps, minimum, rules.min_gap_frames))
-    return _last(steps, document), [change for step in steps for change in step.changes]
-
-
-def _last(steps: list[fixes.FixResult], original: Document) -> Document:
-    return steps[-1].document if steps else original
+    plan = job.plan
+    if job.auto_shift:
+        found = fixes.start_offset(source, job.context(job.rate or source.frame_rate, language), rules)
+        plan = replace(plan, offset=None if found is None else -found)
+    fixed = fixes.apply_plan(source, plan, fps, rules, language)
+    _write_atomically(target, write(fixed.document, fmt, fps=fps, time_base=job.timebase))
+    console.print(f"[bold]{path}[/] → [bold]{target}[/] ({len(fixed.changes)} change(s))")
+    for change in fixed.changes[:50]:
+        console.print(f"  {change}")
+    if len(fixed.changes) > 50:
+        console.print(f"  … and {len(fixed.changes) - 50} more")
+    return _recheck(target, job, fps, language, console)
 
 
 def _recheck(target: Path, job: _FixJob, fps: Fraction | None, language: str, console: Console) -> int:
@@ -364,9 +362,8 @@ def _recheck(target: Path, job: _FixJob, fps: Fraction | None, language: str, co
     if reread.document is None:
         console.print(f"[red]the written file {target} does not read back[/]")
         return 1
-    context = _context(job.asset_type, language, fps, job.profile)
-    report = validate_document(reread.document, context, job.profile)
-    wanted: set[str] = set().union(*(_FIXES_CODES[step] for step in job.plan))
+    report = validate_document(reread.document, job.context(fps, language), job.profile)
+    wanted = job.plan.codes
     left = [f for f in report.findings if f.code in wanted]
     for finding in left[:20]:
         console.print(f"  [yellow]still:[/] {finding.code} {finding.location}: {finding.message}")

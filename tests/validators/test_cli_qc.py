@@ -208,3 +208,44 @@ def test_language_defaults_to_the_files_own(tmp_path: Path) -> None:
     assert [f["code"] for f in payload["findings"]] == ["TT_LINE_LENGTH"]
     english = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--language", "en", "--json"])
     assert json.loads(english.output)["findings"] == []
+
+
+def test_fix_shift_auto_uses_the_offset_qc_finds(tmp_path: Path) -> None:
+    events = [(3_600_000 + b, 3_600_000 + e, t) for b, e, t in clean_events(3)]
+    source = write(tmp_path, "auto.srt", srt(events))
+    out = tmp_path / "out"
+    args = ["--fps", "23.976", "--program-duration", "600"]
+    result = runner.invoke(app, ["fix", str(source), "--out", str(out), "--shift", "auto", *args])
+    assert result.exit_code == 0, result.output
+    assert "shifted by -3600.000 s" in result.output and "clean for TT_START_OFFSET" in result.output
+    check = runner.invoke(app, ["qc", str(out / "auto.srt"), "--type", "subtitle", *args, "--json"])
+    assert check.exit_code == 0 and json.loads(check.output)["findings"] == []
+    # Nothing to shift: the file is left in place on its timeline.
+    fine = write(tmp_path, "fine.srt", srt(clean_events(3)))
+    again = runner.invoke(app, ["fix", str(fine), "--out", str(out), "--shift", "auto", *args])
+    assert again.exit_code == 0 and "(0 change(s))" in again.output
+
+
+def test_fix_retimes_between_frame_rates(tmp_path: Path) -> None:
+    at_24 = [(b * 1000 // 1001, e * 1000 // 1001, t) for b, e, t in clean_events(40)]
+    reference = write(tmp_path, "ref.srt", srt(clean_events(40)))
+    source = write(tmp_path, "r.srt", srt(at_24))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["fix", str(source), "--out", str(out), "--fps", "24", "--to-fps", "23.976"])
+    assert result.exit_code == 0, result.output
+    assert "retimed from 24 to 24000/1001 fps" in result.output
+    check = runner.invoke(
+        app,
+        [
+            "qc",
+            str(out / "r.srt"),
+            "--type",
+            "subtitle",
+            "--fps",
+            "23.976",
+            "--reference",
+            str(reference),
+            "--json",
+        ],
+    )
+    assert "TT_DRIFT" not in {f["code"] for f in json.loads(check.output)["findings"]}

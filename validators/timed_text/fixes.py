@@ -13,17 +13,24 @@ import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from validators.timed_text.checks._common import fmt
+from validators.base import QCContext
+from validators.profiles import TimedTextRules
+from validators.timed_text.checks._common import Checker, fmt
+from validators.timed_text.checks.declaration import check_start_offset
 from validators.timed_text.model import Document, common_timescale, format_timecode, to_units
 
 __all__ = [
+    "FIXES_CODES",
+    "FixPlan",
     "FixResult",
+    "apply_plan",
     "close_gaps",
     "extend_min_duration",
     "frame_exact",
     "retime",
     "shift",
     "snap_to_frames",
+    "start_offset",
 ]
 
 
@@ -147,3 +154,60 @@ def extend_min_duration(
 
 def _tc(document: Document, units: int, fps: Fraction | None) -> str:
     return format_timecode(units, document.timescale, fps)
+
+
+#: The finding codes each correction must leave clean in the file it writes.
+FIXES_CODES: dict[str, frozenset[str]] = {
+    "shift": frozenset({"TT_START_OFFSET"}),
+    "retime": frozenset({"TT_DRIFT"}),
+    "snap": frozenset({"TT_NOT_FRAME_ALIGNED"}),
+    "close": frozenset({"TT_BRIDGE_GAP", "TT_GAP"}),
+    "extend": frozenset({"TT_MIN_DURATION"}),
+}
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """Which corrections to make, in the order they run: shift, retime, snap, close, extend."""
+
+    steps: frozenset[str]
+    offset: Fraction | None = None
+    source_fps: Fraction | None = None
+    target_fps: Fraction | None = None
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """The finding codes this plan must leave clean."""
+        return frozenset().union(*(FIXES_CODES[step] for step in self.steps))
+
+
+def apply_plan(
+    document: Document, plan: FixPlan, fps: Fraction | None, rules: TimedTextRules, language: str
+) -> FixResult:
+    """Every correction of ``plan`` in turn; frame-based ones need ``fps``, gap ones a gapped language."""
+    steps: list[FixResult] = []
+
+    def current() -> Document:
+        return steps[-1].document if steps else document
+
+    if plan.offset:
+        steps.append(shift(document, plan.offset))
+    if "retime" in plan.steps and plan.source_fps and plan.target_fps:
+        steps.append(retime(current(), plan.source_fps, plan.target_fps))
+    if fps is not None and "snap" in plan.steps:
+        steps.append(snap_to_frames(current(), fps))
+    if fps is not None and "close" in plan.steps and rules.language(language).gap_checks:
+        steps.append(close_gaps(current(), fps, rules.min_gap_frames, rules.bridge_gap_window_ms))
+    if "extend" in plan.steps:
+        minimum = rules.min_duration_for(language)
+        steps.append(extend_min_duration(current(), fps, minimum, rules.min_gap_frames))
+    return FixResult(current(), [change for step in steps for change in step.changes])
+
+
+def start_offset(document: Document, context: QCContext, rules: TimedTextRules) -> Fraction | None:
+    """The offset (seconds) ``TT_START_OFFSET`` finds between the file and the programme, if any."""
+    checker = Checker(document, rules, context, context.fps or document.frame_rate)
+    check_start_offset(checker)
+    for finding in checker.findings:
+        return Fraction(finding.evidence["offset_ms"]) / 1000
+    return None
