@@ -249,3 +249,21 @@ def test_fix_retimes_between_frame_rates(tmp_path: Path) -> None:
         ],
     )
     assert "TT_DRIFT" not in {f["code"] for f in json.loads(check.output)["findings"]}
+
+
+def test_shot_changes_and_forced_narrative_options(tmp_path: Path) -> None:
+    events = [(ms(24), ms(72), "One."), (ms(100), ms(150), "Two.")]
+    path = write(tmp_path, "s.srt", srt(events))
+    # Cuts as a timecode, a frame number and seconds; 00:00:04:08 is frame 104 at 23.976.
+    cuts = write(tmp_path, "cuts.txt", "# shot changes\n00:00:04:08\n24\n10.343\n")
+    args = ["--type", "subtitle", "--fps", "23.976", "--json"]
+    result = runner.invoke(app, ["qc", str(path), *args, "--shot-changes", str(cuts)])
+    found = [(f["code"], f["location"]["event_index"]) for f in json.loads(result.output)["findings"]]
+    assert found == [("TT_SHOT_CHANGE", 2)]
+    full = write(tmp_path, "full.srt", srt([(ms(24), ms(72), "One.")]))
+    forced = runner.invoke(app, ["qc", str(path), *args[2:], "--type", "forced", "--full", str(full)])
+    assert forced.exit_code == 1
+    codes = [(f["code"], f["location"]["event_index"]) for f in json.loads(forced.output)["findings"]]
+    assert codes == [("TT_FN_NOT_IN_FULL", 2)]
+    bad_cuts = write(tmp_path, "bad.txt", "soon\n")
+    assert runner.invoke(app, ["qc", str(path), *args, "--shot-changes", str(bad_cuts)]).exit_code == 2
