@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import yaml  # type: ignore[import-untyped]
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from slate.errors import InvalidInput
 from slate.logging import get_logger
@@ -125,14 +125,15 @@ class Project(BaseModel):
     name: str
     deployments: list[DeploymentSpec] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> Project:
+    @field_validator("deployments")
+    @classmethod
+    def _unique_names(cls, deployments: list[DeploymentSpec]) -> list[DeploymentSpec]:
         seen: set[str] = set()
-        for spec in self.deployments:
+        for spec in deployments:
             if spec.name in seen:
                 raise ValueError(f"deployment name {spec.name!r} is listed twice")
             seen.add(spec.name)
-        return self
+        return deployments
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -222,17 +223,16 @@ def main(argv: list[str] | None = None) -> None:
     path: Path = args.file.resolve()
     project = load_project(path)
     os.chdir(path.parent)
+    log.info("serving deployments", count=len(project.deployments), file=str(path), limit=args.limit)
 
     from prefect import serve
     from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
 
+    deployments = runner_deployments(project, path.parent, schedules_active=args.schedules)
     # Each run is a subprocess of this one and inherits its environment: this is how Slate's
     # structlog lines reach the run's logs in the UI. It is set only now, after Prefect configured
     # this process's logging, so this process's own lines (outside any run) stay local.
     os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = EXTRA_LOGGERS
-
-    deployments = runner_deployments(project, path.parent, schedules_active=args.schedules)
-    log.info("serving deployments", count=len(deployments), file=str(path), limit=args.limit)
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: args.poll_seconds}):
         serve(*deployments, limit=args.limit, pause_on_shutdown=False, print_starting_message=False)
 
