@@ -1,18 +1,20 @@
 """From the outbox to Prefect: start one flow run per stored webhook event.
 
 The receiver only stores events; this module starts their runs, so that a slow or absent Prefect
-API never slows the portal's webhook down or loses an event. Each pending event becomes
-``arun_deployment(route, parameters=…, timeout=0, idempotency_key=<event id>)``: the key makes
-the run creation idempotent on Prefect's side, so an event dispatched twice (a crash between
-creating the run and recording it, two receivers sharing one database, a reconcile pass racing
-the background loop) still has exactly one run.
+API never slows the portal's webhook down or loses an event. Each pending event is run as its
+routed deployment with the event id as the idempotency key, without waiting for the run
+(``run_deployment(…, timeout=0, idempotency_key=<event id>)``, done in bulk by
+:mod:`deployments.flow_runs`). The key makes creation idempotent on Prefect's side, so an event
+dispatched twice (a crash between creating the run and recording it, two receivers sharing one
+database, a reconcile pass racing the background loop) still has exactly one run.
 
 Failures are sorted three ways:
 
-* **unreachable** (connection refused, timeouts): Prefect is down. The event stays ``pending``
-  with the error and one more attempt; the pass stops at once (no point knocking on every event)
-  and the background loop waits, longer each time, before trying again.
-* **transient** (5xx, 429): the event stays ``pending`` and is retried on the next pass.
+* **unreachable** (connection refused, timeouts): Prefect is down. The attempted events stay
+  ``pending`` with the error and one more attempt; the pass stops at once (no point knocking on
+  every event) and the background loop waits, longer each time, before trying again.
+* **transient** (5xx, 429, a run the server could not write this time): the event stays
+  ``pending`` and is asked for again shortly.
 * **permanent** (no such deployment, parameters refused): retried with a growing delay until
   ``max_attempts``, then ``failed`` (``slate webhooks --state failed`` shows it).
 
@@ -23,18 +25,13 @@ Failures are sorted three ways:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
-import httpx
-from prefect.client.orchestration import PrefectClient, get_client
-from prefect.deployments import arun_deployment
-from prefect.exceptions import ObjectNotFound
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from pydantic import BaseModel, ConfigDict
 
+from deployments.flow_runs import RunCreator, RunResult, prefect_client
 from deployments.routes import ROUTES, deployment_for, parameters_for
 from slate.backlot.webhooks import EventType
 from slate.logging import bound, get_logger
@@ -52,7 +49,8 @@ __all__ = ["DispatchConfig", "DispatchReport", "Dispatcher", "dispatch_pending"]
 
 log = get_logger("slate.webhooks.dispatcher")
 
-FailureKind = Literal["unreachable", "transient", "permanent"]
+#: Batches in a row without progress before a pass gives up until the next one.
+_STALLED_BATCHES = 3
 
 
 class DispatchConfig(BaseModel):
@@ -62,11 +60,12 @@ class DispatchConfig(BaseModel):
 
     #: Prefect API URL; empty means Prefect's own configuration (``PREFECT_API_URL``).
     api_url: str = ""
-    batch_size: int = 50
-    concurrency: int = 2
+    batch_size: int = 100
     max_attempts: int = 8
     interval: float = 2.0
     backoff_max: float = 60.0
+    #: Create runs through the bulk endpoint (False: one request per run, as older servers need).
+    bulk: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> DispatchConfig:
@@ -74,7 +73,6 @@ class DispatchConfig(BaseModel):
         return cls(
             api_url=s.webhook_prefect_api_url,
             batch_size=s.webhook_dispatch_batch,
-            concurrency=s.webhook_dispatch_concurrency,
             max_attempts=s.webhook_dispatch_max_attempts,
             interval=s.webhook_dispatch_interval,
             backoff_max=s.webhook_dispatch_backoff_max,
@@ -102,117 +100,74 @@ class DispatchReport(BaseModel):
             self.retrying += 1
 
 
-class _Failure(Exception):
-    def __init__(self, kind: FailureKind, message: str) -> None:
-        super().__init__(message)
-        self.kind: FailureKind = kind
-        self.message = message
-
-
-def _classify(exc: Exception) -> _Failure:
-    """Sort an error from the Prefect client (the message never includes request headers)."""
-    if isinstance(exc, httpx.HTTPStatusError):
-        code = exc.response.status_code
-        kind: FailureKind = "transient" if code >= 500 or code in (408, 429) else "permanent"
-        return _Failure(kind, f"Prefect API answered {code}: {exc.response.text[:300]}")
-    if isinstance(exc, ObjectNotFound):
-        return _Failure("permanent", f"deployment not found: {exc}")
-    if isinstance(exc, httpx.TransportError | OSError | TimeoutError):
-        return _Failure("unreachable", f"Prefect API unreachable: {type(exc).__name__}: {exc}")
-    return _Failure("permanent", f"{type(exc).__name__}: {exc}")
-
-
-@asynccontextmanager
-async def _prefect(api_url: str) -> AsyncIterator[PrefectClient]:
-    """A Prefect client for ``api_url`` (or the configured API), keeping Prefect's other settings."""
-    if api_url:
-        with temporary_settings(updates={PREFECT_API_URL: api_url}):
-            client = get_client()
-    else:
-        client = get_client()
-    async with client:
-        yield client
-
-
 def _backoff(config: DispatchConfig, attempts: int) -> timedelta:
     return timedelta(seconds=min(config.interval * 2**attempts, config.backoff_max))
 
 
-async def _start_run(
-    client: PrefectClient, entry: OutboxEntry, config: DispatchConfig, routes: Mapping[EventType, str]
-) -> DispatchOutcome:
-    """One attempt at one event; raises :class:`_Failure` only when Prefect is unreachable."""
-    now = datetime.now(UTC)
-    deployment = deployment_for(entry.event_type, routes)
-    if deployment is None:
-        log.info("webhook event ignored: no deployment routed for its type", event_type=entry.event_type)
-        return DispatchOutcome(seq=entry.seq, state=DispatchState.IGNORED, attempts=entry.attempts)
+def _outcome(
+    entry: OutboxEntry, deployment: str, result: RunResult, config: DispatchConfig, now: datetime
+) -> DispatchOutcome | None:
+    """The row update for one event's attempt (None when it was not attempted)."""
+    if result.kind == "skipped":
+        return None
     attempts = entry.attempts + 1
-    try:
-        run = await arun_deployment(
-            deployment,
-            client=client,
-            parameters=parameters_for(entry.event()),
-            timeout=0,
-            idempotency_key=entry.event_id,
-            as_subflow=False,
-        )
-    except Exception as exc:
-        failure = _classify(exc)
-        if failure.kind == "unreachable":
-            raise _Failure("unreachable", failure.message) from exc
-        gave_up = failure.kind == "permanent" and attempts >= config.max_attempts
-        retry_at = now + _backoff(config, attempts) if failure.kind == "permanent" else None
-        log.warning("flow run not created", deployment=deployment, attempts=attempts, error=failure.message)
-        return DispatchOutcome(
-            seq=entry.seq,
-            state=DispatchState.FAILED if gave_up else DispatchState.PENDING,
-            attempts=attempts,
-            deployment=deployment,
-            last_error=failure.message,
-            next_attempt_at=None if gave_up else retry_at,
-        )
-    log.info("flow run created", deployment=deployment, flow_run_id=str(run.id))
+    with bound(event_id=entry.event_id, request_id=entry.request_id):
+        if result.kind == "created":
+            log.info("flow run created", deployment=deployment, flow_run_id=result.flow_run_id)
+            return DispatchOutcome(
+                seq=entry.seq,
+                state=DispatchState.DISPATCHED,
+                attempts=attempts,
+                deployment=deployment,
+                flow_run_id=result.flow_run_id,
+                dispatched_at=now,
+            )
+        log.warning("flow run not created; event stays pending", deployment=deployment, error=result.error)
+    gave_up = result.kind == "permanent" and attempts >= config.max_attempts
+    backoff = result.kind == "permanent" and not gave_up
     return DispatchOutcome(
         seq=entry.seq,
-        state=DispatchState.DISPATCHED,
+        state=DispatchState.FAILED if gave_up else DispatchState.PENDING,
         attempts=attempts,
         deployment=deployment,
-        flow_run_id=str(run.id),
-        dispatched_at=now,
+        last_error=result.error,
+        next_attempt_at=now + _backoff(config, attempts) if backoff else None,
     )
 
 
+def _ignored(entry: OutboxEntry) -> DispatchOutcome:
+    with bound(event_id=entry.event_id, request_id=entry.request_id):
+        log.info("webhook event ignored: no deployment routed for its type", event_type=entry.event_type)
+    return DispatchOutcome(seq=entry.seq, state=DispatchState.IGNORED, attempts=entry.attempts)
+
+
 async def _dispatch_batch(
-    client: PrefectClient,
+    creator: RunCreator,
     entries: Sequence[OutboxEntry],
     config: DispatchConfig,
     routes: Mapping[EventType, str],
 ) -> tuple[list[DispatchOutcome], str | None]:
-    """Start runs for ``entries`` (a few at once); stop early when Prefect is unreachable."""
-    gate = asyncio.Semaphore(max(1, config.concurrency))
-    unreachable: list[str] = []
-
-    async def one(entry: OutboxEntry) -> DispatchOutcome | None:
-        async with gate:
-            if unreachable:
-                return None
-            with bound(event_id=entry.event_id, request_id=entry.request_id):
-                try:
-                    return await _start_run(client, entry, config, routes)
-                except _Failure as failure:
-                    unreachable.append(failure.message)
-                    log.warning("Prefect API unreachable; event stays pending", error=failure.message)
-                    return DispatchOutcome(
-                        seq=entry.seq,
-                        state=DispatchState.PENDING,
-                        attempts=entry.attempts + 1,
-                        deployment=deployment_for(entry.event_type, routes),
-                        last_error=failure.message,
-                    )
-
-    results = await asyncio.gather(*(one(entry) for entry in entries))
-    return [r for r in results if r is not None], (unreachable[0] if unreachable else None)
+    """Create the runs of ``entries``, one bulk request per deployment; stop when Prefect is down."""
+    now = datetime.now(UTC)
+    outcomes: list[DispatchOutcome] = []
+    groups: dict[str, list[OutboxEntry]] = {}
+    for entry in entries:
+        deployment = deployment_for(entry.event_type, routes)
+        if deployment is None:
+            outcomes.append(_ignored(entry))
+        else:
+            groups.setdefault(deployment, []).append(entry)
+    for deployment, group in groups.items():
+        requests = [(e.event_id, parameters_for(e.event())) for e in group]
+        results = await creator.create(deployment, requests)
+        for entry, result in zip(group, results, strict=True):
+            if (outcome := _outcome(entry, deployment, result, config, now)) is not None:
+                outcomes.append(outcome)
+        down = next((r.error for r in results if r.kind == "unreachable"), None)
+        if down is not None:
+            log.warning("Prefect API unreachable; events stay pending", error=down)
+            return outcomes, down
+    return outcomes, None
 
 
 async def dispatch_pending(
@@ -224,7 +179,9 @@ async def dispatch_pending(
     """Start runs for every due pending event, batch after batch, until none is left.
 
     Stops early, with :attr:`DispatchReport.unreachable` set, when the Prefect API cannot be
-    reached; those events stay pending. Safe to call from several places at once.
+    reached; those events stay pending. Batches that make no progress (transient refusals) are
+    tried again a few times, briefly spaced, before the pass ends. Safe to call from several
+    places at once.
     """
     config = config or DispatchConfig.from_settings()
     report = DispatchReport()
@@ -237,17 +194,21 @@ async def dispatch_pending(
         with database.session() as session:
             record_outcomes(session, outcomes)
 
-    async with _prefect(config.api_url) as client:
-        while entries := await asyncio.to_thread(claim):
-            outcomes, unreachable = await _dispatch_batch(client, entries, config, routes)
+    stalled = 0
+    async with prefect_client(config.api_url) as client:
+        creator = RunCreator(client, bulk=config.bulk)
+        while stalled < _STALLED_BATCHES and (entries := await asyncio.to_thread(claim)):
+            outcomes, unreachable = await _dispatch_batch(creator, entries, config, routes)
             await asyncio.to_thread(save, outcomes)
             for outcome in outcomes:
                 report.add(outcome)
             if unreachable:
                 report.unreachable = unreachable
                 break
-            if not any(o.state in (DispatchState.DISPATCHED, DispatchState.IGNORED) for o in outcomes):
-                break
+            progress = any(o.state is not DispatchState.PENDING for o in outcomes)
+            stalled = 0 if progress else stalled + 1
+            if not progress:
+                await asyncio.sleep(0.2)
     return report
 
 

@@ -18,7 +18,6 @@ it with the settings of the environment.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,11 +28,11 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from deployments.dispatcher import DispatchConfig, Dispatcher
+from deployments.outbox_writer import OutboxWriter
 from slate.backlot.webhooks import HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, WebhookEvent, verify
 from slate.logging import bound, get_logger
 from slate.settings import Settings, get_settings
 from slate.store import Database, open_database
-from slate.store.webhook_events import record_event
 
 __all__ = ["create_app", "server_config"]
 
@@ -61,6 +60,7 @@ def _parse(body: bytes, header_id: str | None) -> WebhookEvent | JSONResponse:
 
 def _routes(app: FastAPI, settings: Settings, database: Database, dispatcher: Dispatcher | None) -> None:
     secret = settings.webhook_secret.get_secret_value()
+    outbox = OutboxWriter(database)
 
     @app.post("/webhooks", status_code=202)
     async def receive(request: Request) -> JSONResponse:
@@ -84,7 +84,7 @@ def _routes(app: FastAPI, settings: Settings, database: Database, dispatcher: Di
         if isinstance(parsed, JSONResponse):
             log.warning("webhook malformed", event_id=header_id)
             return parsed
-        return await _store(parsed, database, dispatcher)
+        return await _store(parsed, outbox, dispatcher)
 
     @app.get("/healthz")
     async def health() -> dict[str, str]:
@@ -92,15 +92,10 @@ def _routes(app: FastAPI, settings: Settings, database: Database, dispatcher: Di
         return {"status": "ok"}
 
 
-async def _store(event: WebhookEvent, database: Database, dispatcher: Dispatcher | None) -> JSONResponse:
+async def _store(event: WebhookEvent, outbox: OutboxWriter, dispatcher: Dispatcher | None) -> JSONResponse:
     with bound(event_id=event.id, request_id=event.request_id):
-
-        def insert() -> bool:
-            with database.session() as session:
-                return record_event(session, event)
-
         try:
-            created = await asyncio.to_thread(insert)
+            created = await outbox.store(event)
         except Exception as exc:
             log.error("webhook not stored; asking the portal to retry", error=f"{type(exc).__name__}: {exc}")
             return _problem(503, "the event could not be stored; send it again later")
@@ -151,4 +146,3 @@ def create_app(
 def server_config(app: Any, host: str, port: int) -> uvicorn.Config:
     """How the receiver runs under uvicorn (the options ``slate webhook-receiver`` uses too)."""
     return uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning", lifespan="on")
-

@@ -77,7 +77,7 @@ def runs_for(event_ids: list[str]) -> dict[str, list[FlowRun]]:
     with client:
         runs = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(idempotency_key=FlowRunFilterIdempotencyKey(any_=event_ids)),
-            limit=len(event_ids) * 2 + 10,
+            limit=200,
         )
     for run in runs:
         assert run.idempotency_key is not None

@@ -1,0 +1,325 @@
+"""Load benchmark of the webhook receiver, backed by a real Prefect server.
+
+    uv run python bench/webhook_load.py [--events 2000] [--concurrency 50]
+
+Starts a Prefect server (``prefect_test_harness``: uvicorn subprocess, SQLite) with stand-in
+deployments for every route, then two HTTP servers as subprocesses with the same uvicorn setup
+(``deployments.webhook_receiver.server_config``): the receiver (SQLite outbox under a temporary
+SLATE_HOME, background dispatcher on) and a bare app answering 200 to the same POST. Each gets the
+same signed webhooks over real HTTP at the same concurrency (httpx AsyncClient, keep-alive), bare
+app first. Prints requests/s, p50/p99 acknowledgement latency, the ratio of the receiver's rate to
+the bare app's, events stored, runs started (found on the Prefect server by idempotency key = event
+id), lost and duplicated events, and how long after the load ended the last run was created.
+
+Goals: >= 200 webhooks/s, p99 < 250 ms, zero lost, zero duplicated, every run within 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from prefect import flow
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-webhook-secret"
+GOALS = {"rate": 200.0, "p99_ms": 250.0, "runs_within_s": 60.0}
+
+
+# --- the two servers (run as subprocesses of this script) ------------------------------------
+
+
+def _bare_app() -> FastAPI:
+    """The baseline: same framework and server, answers 200 after reading the body."""
+    app = FastAPI()
+
+    @app.post("/webhooks")
+    async def bare(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/healthz")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _serve(kind: str, port: int) -> None:
+    from deployments.webhook_receiver import create_app, server_config
+
+    app = create_app() if kind == "receiver" else _bare_app()
+    uvicorn.Server(server_config(app, "127.0.0.1", port)).run()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(kind: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    out = log.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port)], env=env, stdout=out, stderr=out
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            break
+    proc.kill()
+    raise SystemExit(f"{kind} did not start; see {log}")
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+def _events(n: int) -> list[Any]:
+    from slate.backlot.webhooks import EventType, WebhookEvent
+
+    routed = [EventType.ASSIGNMENT_CREATED, EventType.REDELIVERY_REQUESTED, EventType.PROXY_AVAILABLE]
+    return [
+        WebhookEvent(
+            id=f"bench-{uuid.uuid4().hex}",
+            type=routed[i % len(routed)],
+            occurred_at=datetime.now(UTC),
+            request_id=f"SR-{i:05d}",
+            data={"n": i, "title": "Bench Show", "episode": i % 10},
+        )
+        for i in range(n)
+    ]
+
+
+async def _load(url: str, events: list[Any], concurrency: int) -> dict[str, Any]:
+    """Send every event once, ``concurrency`` at a time; latency is per request, signed just before."""
+    from slate.backlot.webhooks import signature_headers
+
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for event in events:
+        queue.put_nowait(event)
+    latencies: list[float] = []
+    codes: Counter[int] = Counter()
+    resent = [0]
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def send(event: Any) -> int:
+            """Like the portal: a request lost in transit is sent again (at most 3 times)."""
+            body = event.model_dump_json().encode()
+            for attempt in range(3):
+                try:
+                    headers = signature_headers(SECRET, event.id, body)
+                    return (await client.post("/webhooks", content=body, headers=headers)).status_code
+                except httpx.TransportError:
+                    resent[0] += 1
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+        async def worker() -> None:
+            while not queue.empty():
+                event = queue.get_nowait()
+                started = time.perf_counter()
+                codes[await send(event)] += 1
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rate": len(events) / elapsed,
+        "elapsed": elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "codes": dict(codes),
+        "resent": resent[0],
+        "ended": time.monotonic(),
+    }
+
+
+# --- checking the outcome ------------------------------------------------------------------
+
+
+@flow(name="intake")
+def intake(event: dict[str, Any]) -> None:
+    """Stand-in for ``intake/intake``: the benchmark only needs runs to be created."""
+
+
+@flow(name="redelivery")
+def redelivery(event: dict[str, Any]) -> None:
+    """Stand-in for ``redelivery/redelivery``."""
+
+
+@flow(name="bulk-download")
+def proxy_sync(event: dict[str, Any]) -> None:
+    """Stand-in for ``bulk-download/proxy-sync``."""
+
+
+def _stand_ins() -> None:
+    from deployments.routes import ROUTES
+
+    stand_ins = {
+        "intake/intake": intake,
+        "redelivery/redelivery": redelivery,
+        "bulk-download/proxy-sync": proxy_sync,
+    }
+    assert set(stand_ins) == set(ROUTES.values()), "the routes table changed; update the stand-ins"
+    for name, stand_in in stand_ins.items():
+        stand_in.to_deployment(name=name.split("/")[1]).apply()
+
+
+def _outbox_counts(database: Any) -> dict[str, int]:
+    from slate.store.webhook_events import count_by_state
+
+    with database.session() as session:
+        return {state.value: n for state, n in count_by_state(session).items()}
+
+
+def _runs_per_event(event_ids: list[str]) -> Counter[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempotencyKey
+
+    found: Counter[str] = Counter()
+    with get_client(sync_client=True) as client:
+        for start in range(0, len(event_ids), 100):
+            chunk = event_ids[start : start + 100]
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(idempotency_key=FlowRunFilterIdempotencyKey(any_=chunk)),
+                limit=200,
+            )
+            found.update(str(r.idempotency_key) for r in runs)
+    return found
+
+
+def _wait_dispatched(database: Any, total: int, ended: float, limit: float) -> float | None:
+    """Seconds after ``ended`` when no event was pending any more (None if not within ``limit``)."""
+    while time.monotonic() - ended < limit:
+        counts = _outbox_counts(database)
+        if counts["pending"] == 0 and sum(counts.values()) >= total:
+            return time.monotonic() - ended
+        time.sleep(0.25)
+    return None
+
+
+def _line(label: str, result: dict[str, Any]) -> None:
+    print(
+        f"{label:<13}: {result['rate']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms"
+        f"  p99 {result['p99_ms']:6.1f} ms  answers {result['codes']}  resent {result['resent']}",
+        flush=True,
+    )
+
+
+def _verdict(recv: dict[str, Any], event_ids: list[str], runs: Counter[str], settle: float | None) -> bool:
+    lost = sum(1 for e in event_ids if runs[e] == 0)
+    duplicated = sum(c - 1 for c in runs.values() if c > 1)
+    print(f"runs started : {len(event_ids) - lost} of {len(event_ids)}; lost {lost}, duplicated {duplicated}")
+    print("last run     : " + (f"created {settle:.1f} s after the load ended" if settle else "NOT in time"))
+    ok = (
+        recv["rate"] >= GOALS["rate"]
+        and recv["p99_ms"] < GOALS["p99_ms"]
+        and lost == 0
+        and duplicated == 0
+        and settle is not None
+        and settle <= GOALS["runs_within_s"]
+    )
+    verdict = "MET" if ok else "MISSED"
+    print(f"goals (>= 200/s, p99 < 250 ms, 0 lost, 0 duplicated, runs within 60 s): {verdict}")
+    return ok
+
+
+def _run(args: argparse.Namespace, home: Path, api_url: str) -> bool:
+    """Both servers, both loads, then wait for the runs and check them."""
+    from slate.store import open_database
+
+    env = {
+        **os.environ,
+        "SLATE_HOME": str(home),
+        "SLATE_WEBHOOK_SECRET": SECRET,
+        "SLATE_WEBHOOK_PREFECT_API_URL": api_url,
+        "SLATE_LOG_FORMAT": "json",
+    }
+    database = open_database(f"sqlite:///{home / 'slate.db'}")
+    bare_proc, bare_url = _start_server("bare", env, home / "bare.log")
+    recv_proc, recv_url = _start_server("receiver", env, home / "receiver.log")
+    print(f"{args.events} signed webhooks, {args.concurrency} concurrent connections; logs in {home}")
+    try:
+        bare = asyncio.run(_load(bare_url, _events(args.events), args.concurrency))
+        _line("bare 200", bare)
+        events = _events(args.events)
+        recv = asyncio.run(_load(recv_url, events, args.concurrency))
+        _line("receiver", recv)
+        print(f"ratio        : {recv['rate'] / bare['rate']:.2f} of the bare server's requests/s")
+        settle = _wait_dispatched(database, args.events, recv["ended"], limit=180)
+        stored = _outbox_counts(database)
+        print(f"events stored: {sum(stored.values())} of {args.events} {stored}")
+        event_ids = [e.id for e in events]
+        return _verdict(recv, event_ids, _runs_per_event(event_ids), settle)
+    finally:
+        for proc in (bare_proc, recv_proc):
+            proc.terminate()
+            proc.wait(timeout=30)
+        database.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--serve", choices=["receiver", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        _serve(args.serve, args.port)
+        return 0
+    # A plain `kill` unwinds the servers and the Prefect harness instead of orphaning them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_SERVER_ANALYTICS_ENABLED,
+        temporary_settings,
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    home = Path(tempfile.mkdtemp(prefix="slate-bench-"))
+    quiet = {PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    with temporary_settings(updates=quiet), prefect_test_harness(server_startup_timeout=120):
+        _stand_ins()
+        ok = _run(args, home, str(PREFECT_API_URL.value()))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

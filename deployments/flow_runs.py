@@ -1,0 +1,150 @@
+"""Creating the flow runs of stored events on the Prefect API, many per request.
+
+This is ``run_deployment(name, parameters=…, timeout=0, idempotency_key=<event id>)`` for a whole
+batch at once: the same server-side creation (deployment defaults merged, ``Scheduled`` now, and
+an idempotency key, so asking twice for one event returns the run that already exists), but
+through the server's bulk endpoint ``POST /deployments/{id}/create_flow_run/bulk`` (up to 100 runs
+per request, one transaction) and with the deployment looked up once per pass instead of once per
+run. Measured on this project's 2-core machine with a SQLite Prefect server under load, one run per
+request managed about 10 runs/s whatever the concurrency; bulk requests managed 25 to 70 runs/s.
+
+A bulk request can fail item by item (SQLite's "database is locked" when the server's own services
+write at the same moment); such items are reported ``transient`` and simply asked for again. A
+server without the bulk endpoint (404/405) gets one request per run instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+from uuid import UUID
+
+import httpx
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.exceptions import ObjectNotFound
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["BULK_LIMIT", "RunCreator", "RunRequest", "RunResult", "classify", "prefect_client"]
+
+#: The server refuses bulk requests of more runs than this.
+BULK_LIMIT = 100
+#: Bulk item errors that asking again cannot fix.
+_PERMANENT_ITEM_ERRORS = ("Parameter validation", "Invalid schema", "Parameter schema", "Cannot create")
+
+#: ``(idempotency key, parameters)`` of one run to create.
+RunRequest = tuple[str, dict[str, Any]]
+Kind = Literal["created", "unreachable", "transient", "permanent", "skipped"]
+
+
+class RunResult(BaseModel):
+    """What happened to one requested run.
+
+    ``skipped`` means not attempted: an earlier request found the API unreachable.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Kind
+    flow_run_id: str | None = None
+    error: str | None = None
+
+
+def classify(exc: Exception) -> RunResult:
+    """Sort an error from the Prefect client (messages never include request headers)."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        code = exc.response.status_code
+        kind: Kind = "transient" if code >= 500 or code in (408, 429) else "permanent"
+        return RunResult(kind=kind, error=f"Prefect API answered {code}: {exc.response.text[:300]}")
+    if isinstance(exc, ObjectNotFound):
+        return RunResult(kind="permanent", error=f"deployment not found: {exc}")
+    if isinstance(exc, httpx.TransportError | OSError | TimeoutError):
+        return RunResult(kind="unreachable", error=f"Prefect API unreachable: {type(exc).__name__}: {exc}")
+    return RunResult(kind="permanent", error=f"{type(exc).__name__}: {exc}")
+
+
+@asynccontextmanager
+async def prefect_client(api_url: str) -> AsyncIterator[PrefectClient]:
+    """A client for ``api_url`` (empty: the configured API), keeping Prefect's other settings."""
+    if api_url:
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            client = get_client()
+    else:
+        client = get_client()
+    async with client:
+        yield client
+
+
+def _item_result(item: dict[str, Any]) -> RunResult:
+    if item.get("status") == "CREATED" and item.get("flow_run_id"):
+        return RunResult(kind="created", flow_run_id=str(item["flow_run_id"]))
+    error = str(item.get("error") or "bulk creation failed without a reason")
+    kind: Kind = "permanent" if error.startswith(_PERMANENT_ITEM_ERRORS) else "transient"
+    return RunResult(kind=kind, error=f"Prefect refused the run: {error[:300]}")
+
+
+class RunCreator:
+    """One dispatcher pass's access to Prefect: deployment ids cached, runs created in bulk."""
+
+    def __init__(self, client: PrefectClient, *, bulk: bool = True) -> None:
+        self.client = client
+        self._ids: dict[str, UUID] = {}
+        self._bulk = bulk
+
+    async def create(
+        self, deployment: str, requests: Sequence[tuple[str, dict[str, Any]]]
+    ) -> list[RunResult]:
+        """One run of ``deployment`` per ``(idempotency key, parameters)``; results in the same order."""
+        try:
+            if deployment not in self._ids:
+                self._ids[deployment] = (await self.client.read_deployment_by_name(deployment)).id
+        except Exception as exc:
+            return [classify(exc)] * len(requests)
+        results: list[RunResult] = []
+        for start in range(0, len(requests), BULK_LIMIT):
+            chunk = requests[start : start + BULK_LIMIT]
+            if results and results[-1].kind == "unreachable":
+                results.extend([RunResult(kind="skipped")] * len(chunk))
+            else:
+                results.extend(await self._create_chunk(self._ids[deployment], chunk))
+        return results
+
+    async def _create_chunk(self, deployment_id: UUID, chunk: Sequence[RunRequest]) -> list[RunResult]:
+        if self._bulk:
+            body = [{"parameters": parameters, "idempotency_key": key} for key, parameters in chunk]
+            try:
+                response = await self.client.request(
+                    "POST",
+                    "/deployments/{id}/create_flow_run/bulk",  # type: ignore[arg-type]  # not in the client's route list
+                    path_params={"id": deployment_id},
+                    json=body,
+                )
+                items = response.json()["results"]
+                if len(items) == len(chunk):
+                    return [_item_result(item) for item in items]
+                return [RunResult(kind="transient", error="bulk answer did not match the request")] * len(
+                    chunk
+                )
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code not in (404, 405):
+                    return [classify(exc)] * len(chunk)
+                self._bulk = False  # an older server: one request per run from now on
+            except Exception as exc:
+                return [classify(exc)] * len(chunk)
+        results: list[RunResult] = []
+        for key, parameters in chunk:
+            if results and results[-1].kind in ("unreachable", "skipped"):
+                results.append(RunResult(kind="skipped"))
+            else:
+                results.append(await self._create_one(deployment_id, key, parameters))
+        return results
+
+    async def _create_one(self, deployment_id: UUID, key: str, parameters: dict[str, Any]) -> RunResult:
+        try:
+            run = await self.client.create_flow_run_from_deployment(
+                deployment_id, parameters=parameters, idempotency_key=key
+            )
+        except Exception as exc:
+            return classify(exc)
+        return RunResult(kind="created", flow_run_id=str(run.id))
