@@ -75,7 +75,8 @@ def test_user_profile_from_the_slate_home(tmp_path: Path, slate_home: Path) -> N
     (slate_home / "profiles").mkdir(parents=True)
     (slate_home / "profiles" / "strict.toml").write_text('extends = "netflix"\n[timed_text]\nmax_lines = 0\n')
     path = write(tmp_path, "ok.srt", srt(clean_events(1)))
-    result = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--profile", "strict", "--json"])
+    args = ["qc", str(path), "--type", "subtitle", "--fps", "23.976", "--profile", "strict", "--json"]
+    result = runner.invoke(app, args)
     payload = json.loads(result.output)
     assert payload["profile"] == "strict"
     assert [f["code"] for f in payload["findings"]] == ["TT_LINE_COUNT"]
@@ -205,9 +206,10 @@ def test_language_defaults_to_the_files_own(tmp_path: Path) -> None:
     result = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--json"])
     payload = json.loads(result.output)
     assert payload["measurements"]["language"] == "zh-Hans"
-    assert [f["code"] for f in payload["findings"]] == ["TT_LINE_LENGTH"]
+    assert [f["code"] for f in payload["findings"]] == ["TT_FRAME_RATE_UNKNOWN", "TT_LINE_LENGTH"]
+    assert payload["findings"][0]["severity"] == "INFO"
     english = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--language", "en", "--json"])
-    assert json.loads(english.output)["findings"] == []
+    assert [f["code"] for f in json.loads(english.output)["findings"]] == ["TT_FRAME_RATE_UNKNOWN"]
 
 
 def test_fix_shift_auto_uses_the_offset_qc_finds(tmp_path: Path) -> None:

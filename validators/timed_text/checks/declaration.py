@@ -24,6 +24,14 @@ def _allowed(c: Checker, rate: Fraction) -> bool:
 def check_frame_rate(c: Checker) -> None:
     """TT_FRAME_RATE_INVALID: a rate the profile does not allow, or a file rate unlike the programme's."""
     given, declared = c.context.fps, c.doc.frame_rate
+    if c.fps is None:
+        c.finding(
+            "TT_FRAME_RATE_UNKNOWN",
+            Severity.INFO,
+            "no frame rate given or declared: the frame-based checks (gaps, bridge gaps, alignment, "
+            "shot changes) did not run; give the programme's rate (--fps)",
+            rule="frame-based rules need the programme's frame rate",
+        )
     allowed = ", ".join(fmt(r, 3) for r in c.rules.allowed_frame_rates)
     for source, rate in (("the programme", given), ("the file", declared)):
         if rate is not None and not _allowed(c, rate):
