@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     # --- blob store (issue 2, item 5) ---
     #: Attempts per S3 call (the first one included), in botocore's standard retry mode.
     s3_max_attempts: int = 5
+    #: Seconds to wait for an S3 answer; completing a multi-GiB upload can take minutes.
+    s3_read_timeout: float = 300.0
 
     # --- embedded stack: `slate up` and the served deployments (issue 5, item 2) ---
     #: Port of the stack's Prefect server (UI and API). With ``slate up --port-base N`` the

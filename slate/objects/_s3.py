@@ -24,19 +24,25 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from slate.errors import IntegrityError, InvalidInput, NotFound
+from slate.errors import IntegrityError, InvalidInput, NotFound, StorageError
 from slate.logging import get_logger
 from slate.objects._atomic import atomic_file, disk_errors
 from slate.objects._base import BlobStore, ObjectInfo, PutResult, _open_source, validate_key
 from slate.objects._pipeline import Digests, FanOut, Readable, pump
 from slate.objects._s3_errors import s3_errors
-from slate.objects._s3_multipart import MAX_PARTS, MultipartUpload, as_base64, read_up_to
+from slate.objects._s3_multipart import (
+    MAX_PARTS,
+    MultipartUpload,
+    as_base64,
+    read_up_to,
+    with_part_count,
+)
 from slate.objects._verify import check_digests
 from slate.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import TagTypeDef
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, TagTypeDef
 
 __all__ = ["S3Store"]
 
@@ -96,7 +102,8 @@ class S3Store(BlobStore):
         config = Config(
             retries={"max_attempts": settings.s3_max_attempts, "mode": "standard"},
             max_pool_connections=settings.s3_max_concurrency + 2,
-            # Slate sends its own Content-MD5; skip botocore computing a CRC over every byte again.
+            read_timeout=settings.s3_read_timeout,
+            # Slate sends its own checksums (Content-MD5, part SHA-256); skip botocore's extra CRC pass.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
@@ -168,8 +175,12 @@ class S3Store(BlobStore):
             {"Key": _TAG_MD5, "Value": digests.md5},
             {"Key": _TAG_SHA256, "Value": digests.sha256},
         ]
-        with s3_errors("put_object_tagging", self.bucket, key):
-            self.client.put_object_tagging(Bucket=self.bucket, Key=key, Tagging={"TagSet": tags})
+        try:
+            with s3_errors("put_object_tagging", self.bucket, key):
+                self.client.put_object_tagging(Bucket=self.bucket, Key=key, Tagging={"TagSet": tags})
+        except StorageError:
+            self._remove(key)  # an object whose digests cannot be recorded is not stored at all
+            raise
         return PutResult(
             key=key, size=digests.size, md5=digests.md5, sha256=digests.sha256, parts=upload.parts
         )
@@ -180,18 +191,16 @@ class S3Store(BlobStore):
         A single-part object's ETag is its MD5; a multipart object's SHA-256 checksum is computed
         by S3 over the parts it assembled, so either way the comparison covers the stored bytes.
         """
-        with s3_errors("head_object", self.bucket, key):
-            head = self.client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        head = self._head_raw(key, checksums=True)
         expected = {"size": size, "etag": etag, "sha256": sha256_composite}
         stored = {
             "size": head["ContentLength"],
             "etag": head["ETag"].strip('"') if etag else "",
-            "sha256": _with_part_count(head.get("ChecksumSHA256", ""), sha256_composite),
+            "sha256": with_part_count(head.get("ChecksumSHA256", ""), sha256_composite),
         }
         if stored == expected:
             return
-        with s3_errors("delete_object", self.bucket, key):
-            self.client.delete_object(Bucket=self.bucket, Key=key)
+        self._remove(key)
         raise IntegrityError(
             f"S3 holds {key!r} with {stored}, expected {expected}; the object was removed",
             key=key,
@@ -219,9 +228,7 @@ class S3Store(BlobStore):
         return info
 
     def head(self, key: str) -> ObjectInfo:
-        validate_key(key)
-        with s3_errors("head_object", self.bucket, key):
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        head = self._head_raw(key)
         metadata = head.get("Metadata", {})
         md5, sha256 = metadata.get("md5"), metadata.get("sha256")
         if md5 is None or sha256 is None:
@@ -230,21 +237,41 @@ class S3Store(BlobStore):
             key=key, size=head["ContentLength"], md5=md5, sha256=sha256, modified=head["LastModified"]
         )
 
+    def _head_raw(self, key: str, checksums: bool = False) -> HeadObjectOutputTypeDef:
+        validate_key(key)
+        with s3_errors("head_object", self.bucket, key):
+            if checksums:
+                return self.client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+            return self.client.head_object(Bucket=self.bucket, Key=key)
+
     def _tagged_digests(self, key: str) -> tuple[str | None, str | None]:
-        with s3_errors("get_object_tagging", self.bucket, key):
-            tag_set = self.client.get_object_tagging(Bucket=self.bucket, Key=key)["TagSet"]
+        """Digests a multipart put attached as tags; none if the server keeps no tags."""
+        try:
+            with s3_errors("get_object_tagging", self.bucket, key):
+                tag_set = self.client.get_object_tagging(Bucket=self.bucket, Key=key)["TagSet"]
+        except StorageError as exc:
+            log.warning("object tags unreadable", bucket=self.bucket, key=key, error=str(exc))
+            return None, None
         tags = {tag["Key"]: tag["Value"] for tag in tag_set}
         return tags.get(_TAG_MD5), tags.get(_TAG_SHA256)
 
-    def delete(self, key: str) -> bool:
+    def exists(self, key: str) -> bool:
         try:
-            self.head(key)
+            self._head_raw(key)
         except NotFound:
             return False
-        with s3_errors("delete_object", self.bucket, key):
-            self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True
+
+    def delete(self, key: str) -> bool:
+        if not self.exists(key):
+            return False
+        self._remove(key)
         log.info("blob deleted", backend="s3", bucket=self.bucket, key=key)
         return True
+
+    def _remove(self, key: str) -> None:
+        with s3_errors("delete_object", self.bucket, key):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def presigned_url(self, key: str, expires: timedelta = timedelta(hours=1)) -> str:
         validate_key(key)
@@ -268,12 +295,3 @@ class S3Store(BlobStore):
             ):
                 keys.extend(item["Key"] for item in page.get("Contents", []))
         return sorted(keys)
-
-
-def _with_part_count(reported: str, expected: str) -> str:
-    """S3 reports a composite checksum as ``<b64>-<parts>``; some servers leave off ``-<parts>``."""
-    if not expected:
-        return ""
-    if reported and "-" not in reported and "-" in expected:
-        return f"{reported}-{expected.rsplit('-', 1)[1]}"
-    return reported

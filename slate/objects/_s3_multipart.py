@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from slate.errors import StorageError
+from slate.errors import SlateError, StorageError
 from slate.logging import get_logger
 from slate.objects._pipeline import Digests, FanOut, Readable
 from slate.objects._s3_errors import s3_errors
@@ -32,7 +32,15 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
-__all__ = ["GROW_EVERY", "MAX_PARTS", "MultipartUpload", "as_base64", "part_sizes", "read_up_to"]
+__all__ = [
+    "GROW_EVERY",
+    "MAX_PARTS",
+    "MultipartUpload",
+    "as_base64",
+    "part_sizes",
+    "read_up_to",
+    "with_part_count",
+]
 
 log = get_logger(__name__)
 
@@ -105,6 +113,8 @@ class MultipartUpload:
     digests: Digests = field(default_factory=Digests)
     _part_sha256s: dict[int, bytes] = field(default_factory=dict)
     _error: BaseException | None = None
+    #: The error S3 answered to a completion that had in fact succeeded, if that happened.
+    recovered_from: StorageError | None = None
 
     def run(self, first: bytes, readable: Readable) -> str:
         """Upload ``first`` and the rest of ``readable``; return the checksum S3 must report."""
@@ -175,17 +185,41 @@ class MultipartUpload:
             slots.release()
 
     def _complete(self, etags: dict[int, str]) -> str:
-        """Complete the upload; return the composite checksum S3 must now report for the object."""
+        """Complete the upload; return the composite checksum S3 must now report for the object.
+
+        Completing a large object can outlast a read timeout: the retried request then fails
+        although the first one assembled the object. So on failure, the object is looked at: if
+        S3 holds exactly our parts the upload did complete; anything else is a failure.
+        """
         parts: list[CompletedPartTypeDef] = [
             {"PartNumber": n, "ETag": etags[n], "ChecksumSHA256": as_base64(self._part_sha256s[n])}
             for n in sorted(etags)
         ]
-        with s3_errors("complete_multipart_upload", self.bucket, self.key):
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": parts}
-            )
         joined = b"".join(self._part_sha256s[n] for n in sorted(self._part_sha256s))
-        return f"{as_base64(hashlib.sha256(joined).digest())}-{len(parts)}"
+        expected = f"{as_base64(hashlib.sha256(joined).digest())}-{len(parts)}"
+        try:
+            with s3_errors("complete_multipart_upload", self.bucket, self.key):
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=self.key,
+                    UploadId=self.upload_id,
+                    MultipartUpload={"Parts": parts},
+                )
+        except StorageError as exc:
+            if self._stored_checksum(expected) != expected:
+                raise
+            self.recovered_from = exc
+            log.warning("multipart completed despite an error answer", key=self.key, upload_id=self.upload_id)
+        return expected
+
+    def _stored_checksum(self, expected: str) -> str:
+        """The composite SHA-256 S3 reports for the key now, or ``""`` if it has none."""
+        try:
+            with s3_errors("head_object", self.bucket, self.key):
+                head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
+        except SlateError:
+            return ""
+        return with_part_count(head.get("ChecksumSHA256", ""), expected)
 
     def _abort(self) -> None:
         """Abort the upload so that S3 drops the parts; a failure here is logged, not raised."""
@@ -194,3 +228,12 @@ class MultipartUpload:
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
         except Exception as exc:
             log.warning("multipart abort failed", key=self.key, upload_id=self.upload_id, error=str(exc))
+
+
+def with_part_count(reported: str, expected: str) -> str:
+    """S3 reports a composite checksum as ``<b64>-<parts>``; some servers leave off ``-<parts>``."""
+    if not expected:
+        return ""
+    if reported and "-" not in reported and "-" in expected:
+        return f"{reported}-{expected.rsplit('-', 1)[1]}"
+    return reported

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from slate.errors import ConfigurationError, IntegrityError, InvalidInput, NotFound, StorageError
-from slate.objects import S3Store
+from slate.objects import Readable, S3Store
+from slate.objects._s3_multipart import MultipartUpload, as_base64
 from slate.settings import Settings
 from tests.objects.helpers import FailingStream, MiB, digests, payload, write_file
 
@@ -124,6 +125,32 @@ def test_an_object_that_fails_verification_is_removed(small_parts: S3Store) -> N
         small_parts._verify_stored("media/m.mov", 11 * MiB, sha256_composite="bm90IHRoZSBkaWdlc3Q=-3")
     assert caught.value.key == "media/m.mov"
     assert not small_parts.exists("media/m.mov")
+
+
+class _AnswerLost(MultipartUpload):
+    """An upload whose completion reaches S3 but whose answer is lost (a read timeout, say):
+    the parts are completed by a twin request first, so Slate's own complete then fails."""
+
+    def _send_parts(self, first: bytes, readable: Readable) -> dict[int, str]:
+        etags = super()._send_parts(first, readable)
+        parts = [
+            {"PartNumber": n, "ETag": etags[n], "ChecksumSHA256": as_base64(self._part_sha256s[n])}
+            for n in sorted(etags)
+        ]
+        self.client.complete_multipart_upload(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": parts}
+        )
+        self.upload_id = f"{self.upload_id}-answer-lost"  # so Slate's own complete fails, as after a timeout
+        return etags
+
+
+def test_a_complete_whose_answer_was_lost_is_recognised(small_parts: S3Store) -> None:
+    data = payload(11 * MiB, seed=5)
+    upload = _AnswerLost(small_parts.client, small_parts.bucket, "media/lost.mov", FIVE_MIB, 2)
+    result = small_parts._put_multipart(upload, b"", io.BytesIO(data))
+    assert upload.recovered_from is not None  # Slate's complete did fail, and the object was checked
+    assert (result.md5, result.sha256) == digests(data)
+    assert small_parts.head("media/lost.mov").sha256 == digests(data)[1]
 
 
 def test_head_list_delete_exists(s3_store: S3Store) -> None:
