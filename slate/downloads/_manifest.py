@@ -34,7 +34,6 @@ class FileStatus(StrEnum):
 
     DOWNLOADED = "downloaded"  # fetched by this run, complete, checksum verified
     PRESENT = "present"  # already there from an earlier run, complete, checksum verified
-    PLANNED = "planned"  # a dry run: would be downloaded
     NOT_AVAILABLE = "not_available"  # the portal lists it but has no file yet
     PARTIAL = "partial"  # interrupted: a partial download waits to be resumed
     FAILED = "failed"  # nothing usable on disk (see ``error``)

@@ -8,10 +8,16 @@ from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
 
 from flows.bulk_download import bulk_download
 from flows.proxy_sync import proxy_sync
+from slate.backlot import DownloadAssetType
 from slate.lifecycle import create_request
 from slate.store import list_versions, open_database
 from tests.downloads.conftest import Materials
@@ -44,8 +50,6 @@ def test_bulk_download_flow_fetches_in_chunks_with_progress_and_a_table(
     )
     for movie in ("81900080", "81900081"):
         for kind in ("PRINTMASTER", "ME", "SHOW_GUIDE", "DIALOG_LIST", "ME_NOTES"):
-            from slate.backlot import DownloadAssetType
-
             materials.material(movie, DownloadAssetType[kind], size=40_000)
     dest = tmp_path / "dest"
     state = bulk_download(
@@ -64,8 +68,6 @@ def test_bulk_download_flow_fetches_in_chunks_with_progress_and_a_table(
     (table,) = artifacts["table"]
     assert sorted(r["status"] for r in table) == ["downloaded"] * 10
     with get_client(sync_client=True) as client:
-        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
         task_runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
         )
