@@ -179,17 +179,19 @@ def report_json(report: Report) -> dict[str, Any]:
                 "location": {**f.location.model_dump(exclude_none=True), "text": str(f.location)},
                 "rule": f.rule,
                 "fixable": f.fixable,
+                "evidence": f.evidence,
             }
             for f in report.findings
         ],
-        "measurements": json.loads(json.dumps(report.measurements, default=str)),
+        "measurements": report.measurements,
     }
 
 
 def _print(reports: list[Report], as_json: bool) -> None:
     """JSON (one object for one subject, a list for several) or a table per subject."""
     if as_json:
-        payload: Any = [report_json(r) for r in reports]
+        # default=str: Fractions and paths among the figures print as text ("24000/1001").
+        payload: Any = json.loads(json.dumps([report_json(r) for r in reports], default=str))
         typer.echo(json.dumps(payload[0] if len(reports) == 1 else payload, indent=2, ensure_ascii=False))
         return
     console = Console(width=160)
