@@ -162,10 +162,17 @@ def test_forced_narrative_must_be_in_the_full_file(tmp_path: Path) -> None:
     forced = write(
         tmp_path,
         "fn.srt",
-        srt([(ms(96), ms(144), "LINE NUMBER 1"), (ms(168), ms(216), "Not subtitled anywhere.")]),
+        srt(
+            [
+                (ms(96), ms(144), "LINE NUMBER 1"),
+                (ms(168), ms(216), "Not subtitled anywhere."),
+                (ms(240), ms(288), "Line"),  # a whole word of event 4: in it
+                (ms(312), ms(360), "numb"),  # only part of a word of event 5: not in it
+            ]
+        ),
     )
     report = check(forced, "forced", options={"full_subtitle": str(full)})
-    assert located(report, "TT_FN_NOT_IN_FULL") == [(2, "00:00:07:00")]
+    assert located(report, "TT_FN_NOT_IN_FULL") == [(2, "00:00:07:00"), (4, "00:00:13:00")]
 
 
 def test_drift_against_a_reference(tmp_path: Path) -> None:

@@ -72,14 +72,14 @@ def check_forced_in_full(c: Checker) -> None:
     by_begin = sorted(full.events, key=lambda e: e.begin)
     begins = [e.begin for e in by_begin]
     for index, event in enumerate(c.doc.events):
-        text = normalise_text(event)
+        text = f" {normalise_text(event)} "  # whole words: "no" is not in "nothing"
         begin, end = int(event.begin * scale), int(event.end * scale)
         start = bisect_left(begins, begin - reach)
         found = False
         for other in by_begin[start:]:
             if other.begin > end + slack:
                 break
-            if other.end + slack >= begin and text in normalise_text(other):
+            if other.end + slack >= begin and text in f" {normalise_text(other)} ":
                 found = True
                 break
         if not found:
