@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from prefect.flows import load_flow_from_entrypoint
 
-from deployments.routes import ROUTES
+from deployments.routes import ROUTES, parameters_for
 from deployments.serve import DEFAULT_FILE, load_project, runner_deployments
 from slate.errors import InvalidInput
+from tests.deployments.helpers import make_event
 
 ROOT = DEFAULT_FILE.parent
 
@@ -47,9 +48,14 @@ def test_reconcile_runs_on_a_cron_schedule_and_the_rest_on_demand() -> None:
     assert all(spec.work_pool for spec in by_name.values())
 
 
-def test_every_webhook_route_names_a_listed_deployment() -> None:
-    listed = {f"{spec.name}/{spec.name}" for spec in load_project().deployments}
-    assert set(ROUTES.values()) - listed == set()
+def test_every_webhook_route_names_a_listed_deployment_that_accepts_its_parameters() -> None:
+    by_address = {f"{spec.name}/{spec.name}": spec for spec in load_project().deployments}
+    assert set(ROUTES.values()) - set(by_address) == set(), "routes to deployments prefect.yaml does not list"
+    for event_type, address in ROUTES.items():
+        flow = load_flow_from_entrypoint(
+            str(ROOT / by_address[address].entrypoint), use_placeholder_flow=False
+        )
+        flow.validate_parameters(parameters_for(address, make_event(event_type)))
 
 
 def test_serve_builds_one_runner_deployment_per_entry_with_its_schedule() -> None:
