@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from slate.errors import InvalidInput, NotFound, StorageError
 from slate.objects._pipeline import CHUNK_SIZE, Readable
 
-__all__ = ["MAX_KEY_BYTES", "BlobStore", "ObjectInfo", "PutResult", "validate_key"]
+__all__ = ["MAX_KEY_BYTES", "BlobStore", "ObjectInfo", "PutResult", "open_source", "validate_key"]
 
 #: S3's limit on a key's length, applied to every backend.
 MAX_KEY_BYTES = 1024
@@ -103,7 +103,7 @@ class BlobStore(ABC):
     def put_path(self, key: str, path: Path | str) -> PutResult:
         """Store the file at ``path`` under ``key``."""
         validate_key(key)
-        with _open_source(Path(path)) as source:
+        with open_source(Path(path)) as source:
             return self.put_stream(key, source)
 
     @abstractmethod
@@ -145,7 +145,7 @@ class BlobStore(ABC):
         """Every key starting with ``prefix``, sorted."""
 
 
-def _open_source(path: Path) -> AbstractContextManager[Readable]:
+def open_source(path: Path) -> AbstractContextManager[Readable]:
     """Open a file to put, turning a missing or unreadable file into a clear Slate error."""
     try:
         return open(path, "rb", buffering=0)

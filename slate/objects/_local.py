@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from slate.errors import ConfigurationError, NotFound
 from slate.logging import get_logger
 from slate.objects._atomic import TEMP_PREFIX, atomic_file, disk_errors
-from slate.objects._base import BlobStore, ObjectInfo, PutResult, validate_key
+from slate.objects._base import BlobStore, ObjectInfo, PutResult, open_source, validate_key
 from slate.objects._pipeline import Readable, pump
 from slate.objects._verify import check_digests
 
@@ -53,8 +53,18 @@ class LocalStore(BlobStore):
         self._meta = self.root / "meta"
 
     def put_stream(self, key: str, readable: Readable) -> PutResult:
+        return self._put(key, readable, size_hint=0)
+
+    def put_path(self, key: str, path: Path | str) -> PutResult:
+        validate_key(key)
+        source = Path(path)
+        with open_source(source) as stream:
+            return self._put(key, stream, size_hint=source.stat().st_size)
+
+    def _put(self, key: str, readable: Readable, size_hint: int) -> PutResult:
         dest = self._data_path(key)
         with disk_errors(key), atomic_file(dest) as handle:
+            handle.reserve(size_hint)
             digests = pump(readable, [handle.write])
             status = handle.commit()
         sidecar = _Sidecar(
@@ -83,6 +93,7 @@ class LocalStore(BlobStore):
     def get_to_path(self, key: str, path: Path | str) -> ObjectInfo:
         info = self.head(key)
         with self.open_stream(key) as source, disk_errors(key), atomic_file(Path(path)) as handle:
+            handle.reserve(info.size)
             digests = pump(source, [handle.write])
             check_digests(info, digests, where=str(path))
             handle.commit()

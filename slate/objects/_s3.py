@@ -27,7 +27,7 @@ from botocore.config import Config
 from slate.errors import IntegrityError, InvalidInput, NotFound, StorageError
 from slate.logging import get_logger
 from slate.objects._atomic import atomic_file, disk_errors
-from slate.objects._base import BlobStore, ObjectInfo, PutResult, _open_source, validate_key
+from slate.objects._base import BlobStore, ObjectInfo, PutResult, open_source, validate_key
 from slate.objects._pipeline import Digests, FanOut, Readable, pump
 from slate.objects._s3_errors import s3_errors
 from slate.objects._s3_multipart import (
@@ -127,7 +127,7 @@ class S3Store(BlobStore):
     def put_path(self, key: str, path: Path | str) -> PutResult:
         validate_key(key)
         source = Path(path)
-        with _open_source(source) as stream:
+        with open_source(source) as stream:
             size = source.stat().st_size
             part_size = max(self.multipart_chunksize, -(-size // MAX_PARTS))
             return self._put(key, stream, part_size, grow_parts=False)
@@ -222,6 +222,7 @@ class S3Store(BlobStore):
         info = self.head(key)
         dest = Path(path)
         with self.open_stream(key) as source, disk_errors(key), atomic_file(dest) as handle:
+            handle.reserve(info.size)
             digests = pump(source, [handle.write])
             check_digests(info, digests, where=str(dest))
             handle.commit()
