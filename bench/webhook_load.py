@@ -179,9 +179,9 @@ def redelivery(event: dict[str, Any]) -> None:
     """Stand-in for ``redelivery/redelivery``."""
 
 
-@flow(name="bulk-download")
-def proxy_sync(event: dict[str, Any]) -> None:
-    """Stand-in for ``bulk-download/proxy-sync``."""
+@flow(name="proxy-sync")
+def proxy_sync(request_ids: list[str] | None = None) -> None:
+    """Stand-in for ``proxy-sync/proxy-sync``."""
 
 
 def _stand_ins() -> None:
@@ -190,7 +190,7 @@ def _stand_ins() -> None:
     stand_ins = {
         "intake/intake": intake,
         "redelivery/redelivery": redelivery,
-        "bulk-download/proxy-sync": proxy_sync,
+        "proxy-sync/proxy-sync": proxy_sync,
     }
     assert set(stand_ins) == set(ROUTES.values()), "the routes table changed; update the stand-ins"
     for name, stand_in in stand_ins.items():

@@ -158,7 +158,7 @@ async def _dispatch_batch(
         else:
             groups.setdefault(deployment, []).append(entry)
     for deployment, group in groups.items():
-        requests = [(e.event_id, parameters_for(e.event())) for e in group]
+        requests = [(entry.event_id, parameters_for(deployment, entry.event())) for entry in group]
         results = await creator.create(deployment, requests)
         for entry, result in zip(group, results, strict=True):
             if (outcome := _outcome(entry, deployment, result, config, now)) is not None:

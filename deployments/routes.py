@@ -1,30 +1,48 @@
-"""Which deployment each portal event starts: the one table.
+"""Which deployment each portal event starts, with which parameters: the one table.
 
-The dispatcher looks an event's type up here and runs the named deployment
-(``"<flow name>/<deployment name>"``) with the parameters of :func:`parameters_for`. A type that
-is not in the table is recorded as ``ignored``, not treated as an error: delivery processing and
-acceptance are read back by the scheduled reconciliation, which compares the portal's status with
-ours, so a webhook for them only needs to be kept.
+The dispatcher looks an event's type up in :data:`ROUTES` and creates a run of the named
+deployment (``"<flow name>/<deployment name>"``), with the parameters :data:`PARAMETERS` gives.
+A type that is not in the table is recorded as ``ignored``, not treated as an error: delivery
+processing and acceptance are read back by the scheduled reconciliation, which compares the
+portal's status with ours, so a webhook for them only needs to be kept.
 
-Every routed flow takes one parameter, ``event``: the webhook body as JSON (a
-:class:`slate.backlot.webhooks.WebhookEvent`, which a flow can declare as its parameter type).
+Flows started for one event take it whole (``event``: the webhook body as JSON, a
+:class:`slate.backlot.webhooks.WebhookEvent`); proxy sync takes the request ids it should look at.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
 from slate.backlot.webhooks import EventType, WebhookEvent
 
-__all__ = ["ROUTES", "deployment_for", "parameters_for"]
+__all__ = [
+    "PARAMETERS",
+    "ROUTES",
+    "deployment_for",
+    "event_parameters",
+    "parameters_for",
+    "request_parameters",
+]
+
+
+def event_parameters(event: WebhookEvent) -> dict[str, Any]:
+    """``event``: the whole webhook body."""
+    return {"event": event.model_dump(mode="json")}
+
+
+def request_parameters(event: WebhookEvent) -> dict[str, Any]:
+    """``request_ids``: the event's request (None, meaning every open request, if it names none)."""
+    return {"request_ids": [event.request_id] if event.request_id else None}
+
 
 INTAKE: Final = "intake/intake"
 REDELIVERY: Final = "redelivery/redelivery"
-PROXY_SYNC: Final = "bulk-download/proxy-sync"
+PROXY_SYNC: Final = "proxy-sync/proxy-sync"
 
-#: Event type → deployment name. Types absent here are stored and ignored.
+#: Event type → deployment. Types absent here are stored and ignored.
 ROUTES: Final[Mapping[EventType, str]] = MappingProxyType(
     {
         EventType.ASSIGNMENT_CREATED: INTAKE,
@@ -36,6 +54,11 @@ ROUTES: Final[Mapping[EventType, str]] = MappingProxyType(
     }
 )
 
+#: Deployment → how an event becomes its parameters (absent: :func:`event_parameters`).
+PARAMETERS: Final[Mapping[str, Callable[[WebhookEvent], dict[str, Any]]]] = MappingProxyType(
+    {PROXY_SYNC: request_parameters}
+)
+
 
 def deployment_for(event_type: EventType | str, routes: Mapping[EventType, str] = ROUTES) -> str | None:
     """The deployment that handles ``event_type``, or None when it is deliberately ignored."""
@@ -45,6 +68,6 @@ def deployment_for(event_type: EventType | str, routes: Mapping[EventType, str] 
         return None
 
 
-def parameters_for(event: WebhookEvent) -> dict[str, Any]:
-    """The flow-run parameters for ``event`` (the same shape for every route)."""
-    return {"event": event.model_dump(mode="json")}
+def parameters_for(deployment: str, event: WebhookEvent) -> dict[str, Any]:
+    """The parameters of the run ``deployment`` gets for ``event``."""
+    return PARAMETERS.get(deployment, event_parameters)(event)

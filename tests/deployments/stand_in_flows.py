@@ -1,6 +1,7 @@
-"""Stand-ins for the deployments the routes table names (the real flows belong to the lifecycle issue).
+"""Stand-ins for the deployments the routes table names, with the real flows' names and parameters.
 
-The receiver's tests only need the runs to be *created*; nothing executes them.
+The receiver's tests only need the runs to be *created*; nothing executes them, so the real flows
+(and everything they import) stay out of these tests.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ def redelivery(event: dict[str, Any]) -> None:
     """Stand-in for ``redelivery/redelivery``."""
 
 
-@flow(name="bulk-download")
-def proxy_sync(event: dict[str, Any]) -> None:
-    """Stand-in for ``bulk-download/proxy-sync``."""
+@flow(name="proxy-sync")
+def proxy_sync(request_ids: list[str] | None = None) -> None:
+    """Stand-in for ``proxy-sync/proxy-sync``."""
 
 
 #: Deployment name → the stand-in flow that serves it.
 STAND_INS = {
     "intake/intake": intake,
     "redelivery/redelivery": redelivery,
-    "bulk-download/proxy-sync": proxy_sync,
+    "proxy-sync/proxy-sync": proxy_sync,
 }

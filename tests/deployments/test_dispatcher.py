@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import update
 
 from deployments.dispatcher import DispatchConfig, dispatch_pending
-from deployments.routes import ROUTES
+from deployments.routes import ROUTES, parameters_for
 from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.store import Database
 from slate.store.webhook_events import (
@@ -57,8 +57,9 @@ def test_each_routed_event_starts_one_run_of_its_deployment(
         (run,) = runs[event.id]
         assert entry.state is DispatchState.DISPATCHED
         assert entry.flow_run_id == str(run.id)
-        assert run.deployment_id == stand_in_deployments[ROUTES[event.type]]
-        assert run.parameters == {"event": event.model_dump(mode="json")}
+        deployment = ROUTES[event.type]
+        assert run.deployment_id == stand_in_deployments[deployment]
+        assert run.parameters == parameters_for(deployment, event)
 
 
 def test_unrouted_event_is_ignored_and_starts_nothing(
@@ -129,7 +130,7 @@ def test_missing_deployment_backs_off_then_fails_and_can_be_requeued(
 ) -> None:
     event = make_event(EventType.PROXY_AVAILABLE)
     _store(database, event)
-    routes = {EventType.PROXY_AVAILABLE: "bulk-download/no-such-deployment"}
+    routes = {EventType.PROXY_AVAILABLE: "proxy-sync/no-such-deployment"}
     config = DispatchConfig(api_url=prefect_server.api_url, max_attempts=2)
 
     report = asyncio.run(dispatch_pending(database, config, routes=routes))
