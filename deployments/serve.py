@@ -9,6 +9,7 @@ using a key this module does not understand is refused rather than silently serv
 Run it from the project folder (``slate up`` does)::
 
     python -m deployments.serve [--file prefect.yaml] [--limit 8] [--poll-seconds 2] [--no-schedules]
+                                [--wait-for-api SECONDS]
 
 The runner looks for runs every ``--poll-seconds`` (Prefect's default of 10 s would add up to 10 s
 to every webhook-started run); shutting down leaves schedules active (``pause_on_shutdown=False``)
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any, cast
 import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from slate.errors import InvalidInput
+from slate.errors import ConfigurationError, InvalidInput
 from slate.logging import get_logger
 from slate.settings import get_settings
 
@@ -214,7 +216,38 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=settings.stack_schedules_active,
         help="register schedules switched off",
     )
+    parser.add_argument(
+        "--wait-for-api",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for the Prefect API after loading the flows (a server starting beside us)",
+    )
     return parser.parse_args(argv)
+
+
+def wait_for_api(seconds: float) -> None:
+    """Block until the configured Prefect API answers its health check, or fail after ``seconds``.
+
+    Loading the flows (imports) takes seconds; ``slate up`` starts this process together with the
+    server so both happen at once, and only registering the deployments needs the API.
+    """
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    url = f"{str(PREFECT_API_URL.value() or '').rstrip('/')}/health"
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise ConfigurationError(
+                f"the Prefect API at {url} did not answer within {seconds:.0f}s", url=url
+            )
+        time.sleep(0.2)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -229,6 +262,8 @@ def main(argv: list[str] | None = None) -> None:
     from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
 
     deployments = runner_deployments(project, path.parent, schedules_active=args.schedules)
+    if args.wait_for_api > 0:
+        wait_for_api(args.wait_for_api)
     # Each run is a subprocess of this one and inherits its environment: this is how Slate's
     # structlog lines reach the run's logs in the UI. It is set only now, after Prefect configured
     # this process's logging, so this process's own lines (outside any run) stay local.

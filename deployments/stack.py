@@ -204,6 +204,7 @@ class Stack:
 
     def _parts(self) -> list[_Part]:
         py, p = sys.executable, self.ports
+        timeout = str(self.settings.stack_start_timeout)
         db = f"sqlite+aiosqlite:///{self.home / 'prefect' / 'prefect.db'}"
         server = _Part(
             "prefect-server",
@@ -234,7 +235,7 @@ class Stack:
         )
         serve = _Part(
             "serve",
-            [py, "-m", "deployments.serve", "--file", str(self.project_file)],
+            [py, "-m", "deployments.serve", "--file", str(self.project_file), "--wait-for-api", timeout],
             self._env(PREFECT_API_URL=self.api_url),
             self._all_served,
         )
@@ -295,6 +296,8 @@ class Stack:
                 self._check_alive(part)
                 if part.ready():
                     waiting.remove(part)
+                    took = round((datetime.now(UTC) - self._started_at).total_seconds(), 1)
+                    log.info("part ready", part=part.name, seconds=took)
             if stop.is_set():
                 raise KeyboardInterrupt
             if waiting and time.monotonic() > deadline:
@@ -329,13 +332,11 @@ class Stack:
         stop = stop or threading.Event()
         self.check_free()
         self._started_at = datetime.now(UTC)
-        server, emulator, receiver, serve = self.parts
         try:
-            for part in (server, emulator, receiver):
+            # The serving process loads the flows while the server starts, then waits for its API.
+            for part in self.parts:
                 self._spawn(part)
-            self._wait_ready([server], stop)
-            self._spawn(serve)
-            self._wait_ready([emulator, receiver, serve], stop)
+            self._wait_ready(self.parts, stop)
         except BaseException:
             self.stop()
             raise
