@@ -27,3 +27,7 @@ pytest: setup
 	SLATE_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" SLATE_REQUIRE_POSTGRES=1 $(UV) run pytest -q
 
 test: lint typecheck pytest
+
+# Public conformance corpora, read in place (never copied into the project).
+conformance: setup
+	SLATE_CORPORA_DIR="$${SLATE_CORPORA_DIR:-$(CORPORA)}" $(UV) run python -m conformance.run

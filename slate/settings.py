@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     download_concurrency: int = 4
 
     # --- lifecycle flows (issue 5) ---
+    #: The QC rule profile flows use (shipped, or a file in ``home/profiles``).
+    qc_profile: str = "netflix"
     #: How long a validation with blockers waits for an operator's decision, in seconds.
     pause_timeout_seconds: int = 3600
     #: How often a paused run looks for the operator's answer, in seconds.

@@ -54,7 +54,8 @@ def _timed_text(path: Path, report: Report, context: QCContext, out_dir: Path) -
         return None
     document = read.document
     fps = context.fps or document.frame_rate or Fraction(24000, 1001)
-    rules = load_profile(context.profile_name).for_asset(context.asset_type).timed_text
+    profile = context.options.get("profile") or load_profile(context.profile_name)
+    rules = profile.for_asset(context.asset_type).timed_text
     codes = {f.code for f in report.findings if f.fixable}
     steps: list[fixes.FixResult] = []
     offset = next((f.evidence.get("offset_ms") for f in report.findings if f.code == "TT_START_OFFSET"), None)

@@ -19,9 +19,11 @@ from slate.delivery import current_version
 from slate.ingest import materialize
 from slate.models import AssetVersion, RejectionOrigin, SourceRequest, SourceType
 from slate.redelivery import record_rejection
+from slate.settings import get_settings
 from slate.store import AssetRow, AssetVersionRow, QCReportRow, get_request
 from tasks._runtime import actor, blobs, database, emit
 from validators import REGISTRY, QCContext, Report
+from validators.profiles import load_profile
 
 __all__ = [
     "QCOutcome",
@@ -92,12 +94,16 @@ def qc_context(request: SourceRequest, kind: str, proxy: AssetVersion | None) ->
             fps = Fraction(str(video["frame_rate"]))
         if duration is None and proxy.probe.get("duration_seconds"):
             duration = Fraction(str(proxy.probe["duration_seconds"])).limit_denominator(1000)
+    settings = get_settings()
+    profile = load_profile(settings.qc_profile, search_dirs=[settings.home / "profiles"])
     return QCContext(
         asset_type=kind,
         language=request.language,
+        profile_name=profile.name,
         fps=fps,
         program_duration=duration,
         channel_layout=_LAYOUTS.get(request.audio_channels or 0),
+        options={"profile": profile},
     )
 
 

@@ -52,7 +52,7 @@ def test_db_upgrade_creates_the_schema(home: dict[str, str], tmp_path: Path) -> 
 
 
 def test_demo_then_status_shows_both_panels_and_the_audit_trail(home: dict[str, str], tmp_path: Path) -> None:
-    demo = _slate(home, "demo")
+    demo = _slate(home, "demo", "--local")
     assert demo.returncode == 0, demo.stderr
     assert "Portal" in demo.stdout and "Slate" in demo.stdout and "Audit trail" in demo.stdout
     request_id = next(w for w in demo.stdout.split() if w.startswith("SR-DEMO-"))
