@@ -25,6 +25,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterName,
+    FlowFilter,
+    FlowFilterName,
     FlowRunFilter,
     FlowRunFilterDeploymentId,
 )
@@ -156,6 +158,26 @@ def test_up_serves_every_deployment_of_prefect_yaml_and_runs_one(stack: Running)
     assert run.state is not None and run.state.type == StateType.COMPLETED, run.state
     assert run.work_pool_name is None  # served, not through a worker
     assert picked_up_and_ran < 60
+
+
+def test_a_portal_webhook_drives_intake_through_the_receiver(stack: Running) -> None:
+    """The wiring: emulator → signed webhook → receiver → intake run on the served deployment."""
+    info = stack.info
+    spec = {"movieId": "81000077", "title": "Stack Check", "sourceType": "SUBTITLE", "language": "es"}
+    created = httpx.post(f"{info.emulator_url}/admin/assignments", json=spec, timeout=30)
+    assert created.status_code == 201, created.text
+    request_id = created.json()["requestId"]
+    api = {PREFECT_API_URL: info.prefect_api_url}
+    with temporary_settings(updates=api), get_client(sync_client=True) as client:
+        deadline = time.monotonic() + 90
+        done: list[Any] = []
+        while not done:
+            assert time.monotonic() < deadline, "no completed intake run for the webhook"
+            runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["intake"])))
+            mine = [r for r in runs if r.parameters.get("event", {}).get("request_id") == request_id]
+            assert all(r.state_type not in (StateType.FAILED, StateType.CRASHED) for r in mine), mine
+            done = [r for r in mine if r.state_type == StateType.COMPLETED]
+            time.sleep(0.5)
 
 
 @pytest.mark.xfail(
