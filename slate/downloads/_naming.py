@@ -71,14 +71,16 @@ def _is_reserved(name: str) -> bool:
     return name.split(".", 1)[0].upper() in _RESERVED
 
 
-def safe_name(text: str, *, identity: str = "") -> str:
+def safe_name(
+    text: str, *, identity: str = "", max_chars: int = MAX_CHARS, max_bytes: int = MAX_BYTES
+) -> str:
     """``text`` as one safe path component; ``identity`` (the portal's id) feeds the hash suffix."""
     cleaned, faithful = _clean(text)
-    fits = len(cleaned) <= MAX_CHARS and len(cleaned.encode()) <= MAX_BYTES
+    fits = len(cleaned) <= max_chars and len(cleaned.encode()) <= max_bytes
     if faithful and cleaned and fits and not _is_reserved(cleaned):
         return cleaned
     room = _HASH_CHARS + 2  # "_" + hash, and a "_" prefix should the name start like a device name
-    stem = _bound(cleaned, MAX_CHARS - room, MAX_BYTES - room) or "untitled"
+    stem = _bound(cleaned, max_chars - room, max_bytes - room) or "untitled"
     name = f"{stem}_{_digest(text, identity)}"
     return f"_{name}" if _is_reserved(name) else name
 
@@ -112,7 +114,9 @@ def safe_file_name(name: str, *, identity: str = "") -> str:
     stem, ext = (name[: match.start()], match.group(1)) if match else (name, "")
     if not ext:
         return safe_name(name, identity=identity)
-    return f"{safe_name(stem, identity=identity)}.{ext}"
+    room = len(ext) + 1
+    stem = safe_name(stem, identity=identity, max_chars=MAX_CHARS - room, max_bytes=MAX_BYTES - room)
+    return f"{stem}.{ext}"
 
 
 def _tagged(name: str, tag: str) -> str:
