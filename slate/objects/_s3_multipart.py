@@ -46,8 +46,10 @@ log = get_logger(__name__)
 
 #: S3 refuses more parts than this in one upload.
 MAX_PARTS = 10_000
-#: For streams of unknown length, parts double in size after every this many.
+#: For streams of unknown length, parts double in size after every this many...
 GROW_EVERY = 1_000
+#: ...up to this size.
+GROWN_PART_MAX = 128 * 1024 * 1024
 
 
 def read_up_to(readable: Readable, size: int) -> bytes:
@@ -64,12 +66,14 @@ def read_up_to(readable: Readable, size: int) -> bytes:
 
 
 def part_sizes(base: int, grow: bool) -> Callable[[int], int]:
-    """Size of part ``n`` (from 1): ``base``, or for a stream of unknown length doubling every
-    :data:`GROW_EVERY` parts, so that small parts keep the pipeline busy early while 10,000 parts
-    still reach terabytes (with 8 MiB parts, no part ever exceeds S3's 5 GiB part limit)."""
+    """Size of part ``n`` (from 1): ``base``; or, for a stream of unknown length, doubling every
+    :data:`GROW_EVERY` parts up to :data:`GROWN_PART_MAX`, so that small parts keep the pipeline
+    busy early while 10,000 parts still hold close to a terabyte (8 MiB base) and the parts in
+    memory at once stay bounded."""
     if not grow:
         return lambda _number: base
-    return lambda number: base << ((number - 1) // GROW_EVERY)
+    ceiling = max(base, GROWN_PART_MAX)
+    return lambda number: min(base << ((number - 1) // GROW_EVERY), ceiling)
 
 
 def _parts(first: bytes, readable: Readable, size_of: Callable[[int], int]) -> Iterator[bytes]:
@@ -140,7 +144,9 @@ class MultipartUpload:
         futures: list[Future[tuple[int, str]]] = []
         try:
             parts = _parts(first, readable, part_sizes(self.part_size, self.grow_parts))
-            with FanOut(self.digests.consumers) as fan:
+            # The hashing queue counts parts; size it for the largest part this upload may cut.
+            largest = max(self.part_size, GROWN_PART_MAX) if self.grow_parts else self.part_size
+            with FanOut(self.digests.consumers, chunk_size=largest) as fan:
                 for number, part in enumerate(parts, start=1):
                     self._wait_for_slot(slots)
                     if number > MAX_PARTS:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 
-from slate.objects._s3_multipart import GROW_EVERY, MAX_PARTS, _parts, part_sizes
+from slate.objects._s3_multipart import GROW_EVERY, GROWN_PART_MAX, MAX_PARTS, _parts, part_sizes
 from tests.objects.helpers import payload
-
-FIVE_GIB = 5 * 1024**3
 
 
 def test_known_length_uses_one_part_size() -> None:
@@ -20,8 +18,8 @@ def test_streams_grow_parts_yet_stay_within_s3_limits() -> None:
     size_of = part_sizes(base, grow=True)
     sizes = [size_of(n) for n in range(1, MAX_PARTS + 1)]
     assert sizes[0] == base and sizes[GROW_EVERY] == 2 * base
-    assert max(sizes) <= FIVE_GIB
-    assert sum(sizes) > 5 * 1024**4  # 10,000 parts hold more than 5 TiB, S3's object limit
+    assert max(sizes) == GROWN_PART_MAX  # bounded memory: at most concurrency x this in flight
+    assert sum(sizes) > 800 * 1024**3  # 10,000 parts still hold more than 800 GiB
 
 
 def test_parts_cover_the_source_exactly_with_only_the_last_short() -> None:
