@@ -230,10 +230,28 @@ def _wait_dispatched(database: Any, total: int, ended: float, limit: float) -> f
     return None
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``), 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(url: str, pid: int, events: list[Any], concurrency: int) -> dict[str, Any]:
+    """The load, plus the server's own CPU per request (meaningful even on a busy machine)."""
+    before = _cpu_seconds(pid)
+    result = asyncio.run(_load(url, events, concurrency))
+    result["cpu_ms"] = (_cpu_seconds(pid) - before) * 1000 / len(events)
+    return result
+
+
 def _line(label: str, result: dict[str, Any]) -> None:
     print(
         f"{label:<13}: {result['rate']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms"
-        f"  p99 {result['p99_ms']:6.1f} ms  answers {result['codes']}  resent {result['resent']}",
+        f"  p99 {result['p99_ms']:6.1f} ms  server CPU {result['cpu_ms']:.2f} ms/request"
+        f"  answers {result['codes']}  resent {result['resent']}",
         flush=True,
     )
 
@@ -272,12 +290,15 @@ def _run(args: argparse.Namespace, home: Path, api_url: str) -> bool:
     recv_proc, recv_url = _start_server("receiver", env, home / "receiver.log")
     print(f"{args.events} signed webhooks, {args.concurrency} concurrent connections; logs in {home}")
     try:
-        bare = asyncio.run(_load(bare_url, _events(args.events), args.concurrency))
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+        bare = _measure(bare_url, bare_proc.pid, _events(args.events), args.concurrency)
         _line("bare 200", bare)
         events = _events(args.events)
-        recv = asyncio.run(_load(recv_url, events, args.concurrency))
+        recv = _measure(recv_url, recv_proc.pid, events, args.concurrency)
         _line("receiver", recv)
         print(f"ratio        : {recv['rate'] / bare['rate']:.2f} of the bare server's requests/s")
+        if bare["cpu_ms"] and recv["cpu_ms"]:
+            print(f"CPU ratio    : {recv['cpu_ms'] / bare['cpu_ms']:.2f}x the bare server's CPU per request")
         settle = _wait_dispatched(database, args.events, recv["ended"], limit=180)
         stored = _outbox_counts(database)
         print(f"events stored: {sum(stored.values())} of {args.events} {stored}")

@@ -64,6 +64,8 @@ class DispatchConfig(BaseModel):
     max_attempts: int = 8
     interval: float = 2.0
     backoff_max: float = 60.0
+    #: Seconds a wake-up waits so that a burst of events is dispatched in a few large batches.
+    settle: float = 0.25
     #: Create runs through the bulk endpoint (False: one request per run, as older servers need).
     bulk: bool = True
 
@@ -270,3 +272,4 @@ class Dispatcher:
             delay = self.config.interval
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.config.interval)
+                await asyncio.sleep(self.config.settle)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from slate.backlot.webhooks import WebhookEvent
 from slate.store import Database
-from slate.store.webhook_events import record_event
+from slate.store.webhook_events import record_events
 
 __all__ = ["OutboxWriter"]
 
@@ -56,4 +56,4 @@ class OutboxWriter:
 
     def _insert(self, events: Sequence[WebhookEvent]) -> list[bool]:
         with self.database.session() as session:
-            return [record_event(session, event) for event in events]
+            return record_events(session, events)

@@ -40,6 +40,7 @@ __all__ = [
     "get_event",
     "list_events",
     "record_event",
+    "record_events",
     "record_outcomes",
     "requeue_failed",
 ]
@@ -135,26 +136,48 @@ def _entry(row: WebhookEventRow) -> OutboxEntry:
 
 
 def record_event(session: Session, event: WebhookEvent, *, received_at: datetime | None = None) -> bool:
-    """Store ``event`` as pending; False when its id is already stored (a redelivery).
+    """Store ``event`` as pending; False when its id is already stored (a redelivery)."""
+    return record_events(session, [event], received_at=received_at)[0]
 
-    One ``INSERT … ON CONFLICT DO NOTHING`` on the unique event id, so two deliveries of the
-    same event racing each other still store exactly one row.
+
+def record_events(
+    session: Session, events: Sequence[WebhookEvent], *, received_at: datetime | None = None
+) -> list[bool]:
+    """Store ``events`` as pending, in one statement; for each, whether it was new.
+
+    ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id``: the unique event id decides,
+    so deliveries of one event racing each other (even within ``events``) store exactly one row,
+    and only the first occurrence counts as new.
     """
-    values = {
-        "event_id": event.id,
-        "event_type": str(event.type),
-        "request_id": event.request_id,
-        "occurred_at": event.occurred_at,
-        "received_at": received_at or datetime.now(UTC),
-        "body": event.model_dump(mode="json"),
-        "state": DispatchState.PENDING.value,
-        "attempts": 0,
-    }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(WebhookEventRow).values(**values).on_conflict_do_nothing(index_elements=["event_id"])
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    if not events:
+        return []
+    at = received_at or datetime.now(UTC)
+    rows = [
+        {
+            "event_id": event.id,
+            "event_type": str(event.type),
+            "request_id": event.request_id,
+            "occurred_at": event.occurred_at,
+            "received_at": at,
+            "body": event.model_dump(mode="json"),
+            "state": DispatchState.PENDING.value,
+            "attempts": 0,
+        }
+        for event in events
+    ]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(WebhookEventRow)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(WebhookEventRow.event_id)
+    )
+    inserted = set(session.scalars(statement, rows))
+    seen: set[str] = set()
+    new = []
+    for event in events:
+        new.append(event.id in inserted and event.id not in seen)
+        seen.add(event.id)
+    return new
 
 
 def get_event(session: Session, event_id: str) -> OutboxEntry | None:
