@@ -222,6 +222,15 @@ def fetch_file(
     return outcome
 
 
+def _not_attempted(item: PlannedFile, dest: Path, fatal: StorageError | None) -> FileOutcome:
+    """The row of a file the run stopped before: what an earlier run left is still told truly."""
+    target = dest / item.folder / item.file_name
+    if _is_complete(target, item):
+        return FileOutcome(row=manifest_row(item, FileStatus.PRESENT, item.asset.size))
+    reason = f"not attempted: the run stopped ({fatal.message if fatal else 'unknown'})"
+    return FileOutcome(row=_left_over(item, target, reason))
+
+
 def _check_space(dest: Path, items: Sequence[PlannedFile]) -> None:
     """Refuse to start when the files still missing cannot fit on the destination's disk."""
     needed = 0
@@ -303,9 +312,7 @@ def download_files(
         list(pool.map(run.work, order))
     for item in items:
         if item.asset.asset_id not in run.outcomes:
-            reason = f"not attempted: the run stopped ({run.fatal.message if run.fatal else 'unknown'})"
-            target = dest / item.folder / item.file_name
-            run.outcomes[item.asset.asset_id] = FileOutcome(row=_left_over(item, target, reason))
+            run.outcomes[item.asset.asset_id] = _not_attempted(item, dest, run.fatal)
     outcomes = [run.outcomes[item.asset.asset_id] for item in items]
     report = DownloadReport(dest=dest, outcomes=outcomes, seconds=time.monotonic() - began)
     try:

@@ -1,12 +1,12 @@
 """Proxy sync: store each new proxy the portal reports and attach it to its requests.
 
-The reconcile flow and the webhook-driven flow both call :func:`sync_proxies`. For every request
-in Slate's database (or the ones named), it asks the portal for the active Final and Locked proxies
-of the request's title, fetches each one Slate has not stored yet (verified against the portal's
-checksum) into the blob store under a key of its own, and attaches it with
-:func:`slate.lifecycle.attach_material` as ``final_proxy`` or ``locked_proxy`` (kept apart). A
-newer Final Proxy turns the previous one ``DARK_BLUE``; the same bytes reported twice (webhook and
-reconcile) change nothing.
+The reconcile flow and the webhook-driven flow both call :func:`sync_proxies`. For every open
+request in Slate's database (or the ones named, with the other requests of their titles), it
+asks the portal for the active Final and Locked proxies of the request's title, fetches each one
+Slate has not stored yet (verified against the portal's checksum) into the blob store under a key
+of its own, and attaches it with :func:`slate.lifecycle.attach_material` as ``final_proxy`` or
+``locked_proxy`` (kept apart). A newer Final Proxy turns the previous one ``DARK_BLUE``; the same
+bytes reported twice (webhook and reconcile) change nothing.
 
 A locked proxy carries the watermark of the fulfillment partner it was made for. Before one is
 stored, the partner the portal names for its request must be Slate's own
@@ -32,6 +32,7 @@ from slate.downloads._timing import ProgramTiming, probe_timing
 from slate.errors import MediaError, PortalRejected
 from slate.lifecycle import attach_material
 from slate.logging import get_logger
+from slate.media import probe as probe_media
 from slate.models import AssetCategory, AssetColor, PortalStatus, SourceRequest
 from slate.objects import BlobStore, PutResult
 from slate.settings import get_settings
@@ -60,10 +61,21 @@ class SyncedProxy(BaseModel):
 
 
 def _requests(db: Database, request_ids: Sequence[str] | None) -> list[SourceRequest]:
+    """Slate's open requests to sync: all, or those named plus the other requests of their titles.
+
+    A proxy belongs to a title, so a webhook naming the AV request also serves the subtitle and
+    audio requests of that episode. Ids Slate does not hold are skipped (and logged).
+    """
     with db.session() as session:
-        if request_ids is not None:
-            return [get_request(session, r) for r in dict.fromkeys(request_ids)]
-        return [r for r in list_requests(session) if r.portal_status is not PortalStatus.CANCELED]
+        open_requests = [r for r in list_requests(session) if r.portal_status is not PortalStatus.CANCELED]
+    if request_ids is None:
+        return open_requests
+    held = {r.request_id: r for r in open_requests}
+    unknown = [r for r in request_ids if r not in held]
+    if unknown:
+        log.warning("proxy sync skips requests Slate does not hold", request_ids=unknown)
+    movies = {held[r].movie_id for r in request_ids if r in held}
+    return [r for r in open_requests if r.movie_id in movies]
 
 
 def _newest_proxies(client: PortalClient, requests: list[SourceRequest]) -> list[DownloadAsset]:
@@ -96,14 +108,15 @@ def _store(
     with tempfile.TemporaryDirectory(prefix="slate-proxy-") as tmp:
         local = Path(tmp) / "proxy"
         client.download_asset(asset.asset_id, local, sha256=asset.checksum)
-        probe: dict[str, object] = {}
+        facts: dict[str, object] = {}
         if asset.type is DownloadAssetType.FINAL_PROXY:
             try:
-                probe = probe_timing(local).model_dump(exclude={"source"})
+                summary = probe_media(local).model_dump(mode="json", exclude={"path"})
+                facts = {**summary, **probe_timing(local).model_dump(exclude={"source"})}
             except MediaError as exc:
                 log.warning("final proxy could not be probed", asset_id=asset.asset_id, error=exc.message)
         stored = blobs.put_path(key, local)
-    return stored, probe
+    return stored, facts
 
 
 def _partner_of(client: PortalClient, request_id: str) -> str | None:
@@ -196,7 +209,12 @@ def _sync_one(
 def sync_proxies(
     client: PortalClient, db: Database, blobs: BlobStore, request_ids: Sequence[str] | None = None
 ) -> list[SyncedProxy]:
-    """Store and attach every new proxy of the requests (all of Slate's open requests by default)."""
+    """Store and attach every new proxy of the requests (all of Slate's open requests by default).
+
+    Named requests bring the other open requests of their titles along (a proxy serves the whole
+    episode); names Slate does not hold are skipped. The Final Proxy's probe (ffprobe summary plus
+    ``duration_ms``, ``frame_rate``, ``start_timecode``) is kept on its version for validators.
+    """
     requests = _requests(db, request_ids)
     if not requests:
         return []

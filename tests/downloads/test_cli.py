@@ -38,6 +38,7 @@ def test_download_then_run_again(fp_env: PortalServer, tmp_path: Path) -> None:
     args = ["download", "--requests", "SR-81001001-06,SR-81002001-06", "--types", "docs", "--dest", str(dest)]
     result = runner.invoke(app, [*args, "--concurrency", "2", "--rate-mbps", "100"])
     assert result.exit_code == 0, result.output
+    assert "✓ The_Long_Harbour_S01_Low_Tide/81001001_guide.pdf (downloaded)" in result.output
     rows = json.loads((dest / "manifest.json").read_text())
     assert len(rows) == 6 and {r["status"] for r in rows} == {"downloaded"}
     assert {r["path"].split("/")[0] for r in rows} == {

@@ -230,3 +230,24 @@ def test_the_rate_limit_holds(
     report = download_files(portal_client, files, tmp_path, rate_mbps=40, concurrency=2)
     achieved = report.bytes_transferred * 8 / (time.monotonic() - began) / 1e6
     assert 36 <= achieved <= 42, achieved
+
+
+def test_files_left_by_an_earlier_run_stay_in_the_manifest_when_a_run_stops(
+    portal: PortalServer, portal_client: HttpPortalClient, materials: Materials, tmp_path: Path
+) -> None:
+    materials.assignment("81900090", title="Earlier")
+    for kind in (T.PRINTMASTER, T.ME, T.SHOW_GUIDE):
+        materials.material("81900090", kind, size=300_000)
+    files = select_materials(portal_client, Selection(title="Earlier"))
+    download_files(portal_client, files, tmp_path)
+    (tmp_path / files[1].relpath).unlink()  # the middle one goes missing
+    with pytest.raises(StorageError, match="the disk is full"):
+        download_files(
+            portal_client,
+            files,
+            tmp_path,
+            concurrency=1,
+            progress=Breaker(100_000, OSError(errno.ENOSPC, "x")),
+        )
+    manifest = {r["path"]: r["status"] for r in json.loads((tmp_path / "manifest.json").read_text())}
+    assert [manifest[f.relpath] for f in files] == ["present", "partial", "present"]

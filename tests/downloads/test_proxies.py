@@ -111,15 +111,24 @@ def test_proxy_sync_attaches_final_and_locked_apart_and_a_newer_final_supersedes
     assert all(portal.calls(k) == downloads_before.get(k) for k in content)
 
     new_final_proxy(portal, materials, "81001001", seconds=2)
+    # The webhook names one request; the other request of the title is served too.
     second = sync_proxies(portal_client, db, blobs, [SUB_REQUEST])
-    assert sorted((r.asset_name, r.outcome) for r in second) == [
-        ("final_proxy", "attached"),
-        ("locked_proxy", "unchanged"),
+    assert sorted((r.request_id, r.asset_name, r.outcome) for r in second) == [
+        (AV_REQUEST, "final_proxy", "attached"),
+        (AV_REQUEST, "locked_proxy", "unchanged"),
+        (SUB_REQUEST, "final_proxy", "attached"),
+        (SUB_REQUEST, "locked_proxy", "unchanged"),
     ]
     assert proxy_versions(db, SUB_REQUEST) == {
         "final_proxy": [(1, AssetColor.DARK_BLUE), (2, AssetColor.LIGHT_BLUE)],
         "locked_proxy": [(1, AssetColor.LIGHT_BLUE)],
     }
+    with db.session() as session:
+        final = [v for v in list_versions(session, SUB_REQUEST) if v.color is AssetColor.LIGHT_BLUE]
+    facts = next(v.probe for v in final if "/final_proxy/" in v.blob_key)
+    video = next(s for s in facts["streams"] if s["codec_type"] == "video")  # slate.media's summary
+    assert facts["duration_ms"] == 2000 and float(facts["duration_seconds"]) == 2.0 and video["width"] == 320
+    assert sync_proxies(portal_client, db, blobs, ["SR-NOT-HELD"]) == []
 
 
 def test_program_timing_comes_from_the_request_or_else_the_final_proxy(
