@@ -4,6 +4,10 @@ server, webhooks sent concurrently with redeliveries mixed in."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID
@@ -19,7 +23,7 @@ from slate.cli import app as cli
 from slate.settings import Settings, reset_settings
 from slate.store import Database
 from slate.store.webhook_events import DispatchState, count_by_state
-from tests.deployments.helpers import make_event, runs_for, serving, signed, wait_for
+from tests.deployments.helpers import SECRET, free_port, make_event, runs_for, serving, signed, wait_for
 from tests.fixtures.prefect_server import PrefectServer
 
 
@@ -75,3 +79,38 @@ def test_cli_lists_events_and_their_state(
         assert table.exit_code == 0 and event.id in table.output and "pending" in table.output
     finally:
         reset_settings()
+
+
+def test_slate_webhook_receiver_command_serves_and_starts_runs(
+    tmp_path: Path, prefect_server: PrefectServer, stand_in_deployments: dict[str, UUID]
+) -> None:
+    """The production path: the console script, its own settings from the environment, real HTTP."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLATE_HOME": str(tmp_path),
+        "SLATE_WEBHOOK_SECRET": SECRET,
+        "SLATE_WEBHOOK_PREFECT_API_URL": prefect_server.api_url,
+        "SLATE_WEBHOOK_DISPATCH_INTERVAL": "0.2",
+    }
+    slate = Path(sys.executable).with_name("slate")
+    command = [str(slate), "webhook-receiver", "--port", str(port)]
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        try:
+            url = f"http://127.0.0.1:{port}"
+
+            def up() -> bool:
+                assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+                try:
+                    return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            wait_for(up, timeout=60, interval=0.2)
+            event = make_event(EventType.ASSIGNMENT_UPDATED)
+            assert httpx.post(f"{url}/webhooks", **signed(event), timeout=10).status_code == 202
+            wait_for(lambda: len(runs_for([event.id])[event.id]) == 1, timeout=60, interval=0.5)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert process.returncode in (0, -signal.SIGTERM)
