@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,12 +34,13 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel
 
+from deployments._processes import group_alive, pid_alive, port_free, stop_group
 from deployments.serve import DEFAULT_FILE, load_project
 from slate.errors import ConfigurationError
 from slate.logging import get_logger
 from slate.settings import Settings, get_settings
 
-__all__ = ["Ports", "Stack", "StackInfo", "read_stack", "stack_file", "stop_detached"]
+__all__ = ["Ports", "Stack", "StackInfo", "read_stack", "running_stack", "stack_file", "stop_detached"]
 
 log = get_logger("slate.deployments.stack")
 
@@ -97,64 +97,28 @@ def read_stack(settings: Settings | None = None) -> StackInfo | None:
     return StackInfo.model_validate_json(path.read_text(encoding="utf-8"))
 
 
+def running_stack(settings: Settings | None = None) -> StackInfo | None:
+    """The stack of this home if every part of it is alive; a file left by a dead stack is removed.
+
+    A stack with only some parts alive also gives None: starting another then fails with a clear
+    "run `slate down` first", which stops the survivors.
+    """
+    settings = settings or get_settings()
+    info = read_stack(settings)
+    if info is None:
+        return None
+    alive = [group_alive(pid) for pid in info.pids.values()]
+    if all(alive):
+        return info
+    if not any(alive):
+        stack_file(settings).unlink(missing_ok=True)
+    return None
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether any live process (zombies aside: they are only waiting to be reaped) is in group ``pgid``."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    for stat in proc.glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
-
-
-def stop_group(pgid: int, timeout: float, reap: Callable[[], object] | None = None) -> None:
-    """SIGTERM the group, wait for every member to go, SIGKILL whatever is left after ``timeout``."""
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if reap is not None:
-            reap()
-        if not group_alive(pgid):
-            return
-        time.sleep(0.1)
-    log.warning("part did not stop in time; killing it", pgid=pgid)
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    while group_alive(pgid):
-        if reap is not None:
-            reap()
-        time.sleep(0.05)
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        # As the servers themselves do: a port left in TIME_WAIT by a previous stack is free.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _answers(url: str) -> bool:
@@ -267,7 +231,7 @@ class Stack:
                 rule="one stack per home",
             )
         for part, port in self.ports.model_dump().items():
-            if not _port_free(port):
+            if not port_free(port):
                 raise ConfigurationError(
                     f"port {port} ({part}) is already in use on 127.0.0.1; choose others with --port-base",
                     port=port,
@@ -397,10 +361,10 @@ def stop_detached(settings: Settings) -> StackInfo | None:
     if info is None:
         return None
     timeout = settings.stack_stop_timeout
-    if info.supervisor_pid is not None and _pid_alive(info.supervisor_pid):
+    if info.supervisor_pid is not None and pid_alive(info.supervisor_pid):
         os.kill(info.supervisor_pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout * len(info.pids) + 5
-        while _pid_alive(info.supervisor_pid) and time.monotonic() < deadline:
+        while pid_alive(info.supervisor_pid) and time.monotonic() < deadline:
             time.sleep(0.1)
     for name in ("serve", "webhook-receiver", "emulator", "prefect-server"):
         pid = info.pids.get(name)
@@ -408,13 +372,3 @@ def stop_detached(settings: Settings) -> StackInfo | None:
             stop_group(pid, timeout)
     stack_file(settings).unlink(missing_ok=True)
     return info
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

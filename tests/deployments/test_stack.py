@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,9 @@ from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from deployments._processes import group_alive
 from deployments.serve import load_project
-from deployments.stack import StackInfo, group_alive, stop_detached
+from deployments.stack import Ports, StackInfo, read_stack, running_stack, stop_detached
 from slate.settings import Settings
 
 SLATE = "import sys; from slate.cli import main; sys.argv[0] = 'slate'; main()"
@@ -138,6 +140,7 @@ def read_leftover(home: Path) -> dict[str, Any] | None:
 
 def test_up_serves_every_deployment_of_prefect_yaml_and_runs_one(stack: Running) -> None:
     info = stack.info
+    assert running_stack(Settings(home=stack.home)) == info
     names = [spec.name for spec in load_project().deployments]
     assert info.deployments == names
     assert httpx.get(f"{info.receiver_url}/healthz").json() == {"status": "ok"}
@@ -190,7 +193,7 @@ def test_the_reconcile_cron_gets_scheduled_runs(stack: Running) -> None:
     with temporary_settings(updates=api), get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("reconcile/reconcile")
         only_it = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id]))
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 6  # the scheduler acts within seconds of a registration
         scheduled: list[Any] = []
         while not scheduled and time.monotonic() < deadline:
             runs = client.read_flow_runs(flow_run_filter=only_it)
@@ -243,3 +246,26 @@ def test_down_stops_a_detached_stack_group_by_group(tmp_path: Path) -> None:
     assert [pid for pid in members if _alive(pid)] == []
     assert not (tmp_path / "stack.json").exists()
     assert stop_detached(Settings(home=tmp_path)) is None
+
+
+def test_a_stack_file_left_by_a_dead_stack_is_not_taken_for_a_running_stack(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"], start_new_session=True)
+    gone.wait()
+    info = StackInfo(
+        home=str(tmp_path),
+        prefect_ui_url="u",
+        prefect_api_url="u",
+        receiver_url="u",
+        webhook_url="u",
+        emulator_url="u",
+        ports=Ports(prefect=1, receiver=2, emulator=3),
+        deployments=[],
+        pids={"serve": gone.pid},
+        supervisor_pid=None,
+        logs=str(tmp_path),
+        started_at=datetime.now(UTC),
+    )
+    (tmp_path / "stack.json").write_text(info.model_dump_json())
+    assert read_stack(Settings(home=tmp_path)) == info
+    assert running_stack(Settings(home=tmp_path)) is None
+    assert not (tmp_path / "stack.json").exists()
