@@ -14,7 +14,7 @@ from prefect import flow
 from prefect.artifacts import create_progress_artifact
 from prefect.runtime import flow_run
 
-from slate.downloads import FileOutcome, FileStatus, Selection, parse_states, parse_types, validate_rate_mbps
+from slate.downloads import FileOutcome, FileStatus, make_selection, validate_rate_mbps
 from slate.settings import get_settings
 from tasks.downloads import (
     bytes_done,
@@ -50,12 +50,8 @@ def bulk_download(
     dry_run: bool = False,
 ) -> dict[str, int]:
     """Download the selected materials to ``dest``; returns how many files ended in each status."""
-    selection = Selection(
-        request_ids=requests or [],
-        title=title,
-        season=season,
-        types=parse_types(types or []),
-        states=parse_states(states or ["active"]),
+    selection = make_selection(
+        request_ids=requests or [], title=title, season=season, types=types or [], states=states or ["active"]
     )
     rate = validate_rate_mbps(rate_mbps) if rate_mbps is not None else None
     connections = concurrency or get_settings().download_concurrency

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -34,8 +33,7 @@ from slate.downloads import (
     PlannedFile,
     Selection,
     download_files,
-    parse_states,
-    parse_types,
+    make_selection,
     select_materials,
     type_tokens,
     validate_rate_mbps,
@@ -130,17 +128,9 @@ def _summary(report: DownloadReport) -> Table:
 def _selection(
     requests: str | None, title: str | None, season: int | None, types: str | None, state: str
 ) -> Selection:
-    try:
-        return Selection(
-            request_ids=_split(requests),
-            title=title,
-            season=season,
-            types=parse_types(_split(types)),
-            states=parse_states(_split(state)),
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(str(first["msg"]).removeprefix("Value error, "), rule="selection") from exc
+    return make_selection(
+        request_ids=_split(requests), title=title, season=season, types=_split(types), states=_split(state)
+    )
 
 
 def download(

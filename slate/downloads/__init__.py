@@ -27,6 +27,7 @@ from slate.downloads._naming import assign_unique, episode_folder, safe_file_nam
 from slate.downloads._selection import (
     PlannedFile,
     Selection,
+    make_selection,
     parse_states,
     parse_types,
     select_materials,
@@ -49,6 +50,7 @@ __all__ = [
     "download_files",
     "episode_folder",
     "fetch_file",
+    "make_selection",
     "parse_states",
     "parse_types",
     "part_path",

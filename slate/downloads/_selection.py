@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from slate.backlot import AssetState, DownloadAsset, DownloadAssetType, DownloadCategory, PortalClient
 from slate.backlot import PortalSourceRequest as Request
@@ -20,6 +20,7 @@ from slate.errors import InvalidInput, NotFound, PortalRejected
 __all__ = [
     "PlannedFile",
     "Selection",
+    "make_selection",
     "parse_states",
     "parse_types",
     "select_materials",
@@ -126,6 +127,31 @@ class PlannedFile(BaseModel):
     @property
     def downloadable(self) -> bool:
         return self.asset.state is not AssetState.NOT_AVAILABLE
+
+
+def make_selection(
+    *,
+    request_ids: Iterable[str] = (),
+    title: str | None = None,
+    season: int | None = None,
+    types: Iterable[str] = (),
+    states: Iterable[str] = ("active",),
+) -> Selection:
+    """A selection from words (as typed on the command line or given to the flow).
+
+    Every mistake is an :class:`InvalidInput` saying what to write instead.
+    """
+    try:
+        return Selection(
+            request_ids=[r.strip() for r in request_ids if r.strip()],
+            title=title,
+            season=season,
+            types=parse_types(types),
+            states=parse_states(states),
+        )
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise InvalidInput(message, rule="requests or a title; a season only with a title") from exc
 
 
 def _requests_by_id(client: PortalClient, request_ids: list[str]) -> list[Request]:

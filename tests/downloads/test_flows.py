@@ -89,6 +89,8 @@ def test_bulk_download_flow_dry_run_and_bad_parameters(
     assert {r["type"] for r in artifacts["table"][0]} == {"Show Guide", "Dialog List", "M&E Notes"}
     bad = bulk_download(dest=str(tmp_path / "d"), title="X", rate_mbps=15, return_state=True)
     assert bad.is_failed() and "rate 15 Mb/s is not allowed" in str(bad.message)
+    both = bulk_download(dest=str(tmp_path / "d"), requests=["SR-1"], title="X", return_state=True)
+    assert both.is_failed() and "by request ids or by title, exactly one" in str(both.message)
 
 
 def test_proxy_sync_flow_attaches_and_is_idempotent(

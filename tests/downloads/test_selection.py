@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from slate.backlot import AssetState, DownloadAssetType, HttpPortalClient
-from slate.downloads import Selection, parse_states, parse_types, select_materials, type_tokens
+from slate.downloads import (
+    Selection,
+    make_selection,
+    parse_states,
+    parse_types,
+    select_materials,
+    type_tokens,
+)
 from slate.errors import InvalidInput, NotFound
 from tests.fixtures.portal import CP_CLIENT_ID, CP_SECRET, PortalServer
 
@@ -28,6 +35,18 @@ def test_types_and_states_parse_from_words() -> None:
         parse_types(["video.printmaster"])
     with pytest.raises(InvalidInput, match="unknown material state 'archived'"):
         parse_states(["archived"])
+
+
+def test_selections_from_words_give_clear_errors() -> None:
+    chosen = make_selection(title="Show", season=2, types=["docs"], states=["active", "upgraded"])
+    assert (chosen.title, chosen.season, chosen.types[0], chosen.states) == (
+        "Show",
+        2,
+        T.SHOW_GUIDE,
+        [AssetState.ACTIVE, AssetState.UPGRADED],
+    )
+    with pytest.raises(InvalidInput, match="a season narrows a title"):
+        make_selection(request_ids=["SR-1"], season=1)
 
 
 def test_a_selection_names_requests_or_a_title() -> None:
