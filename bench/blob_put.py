@@ -77,8 +77,11 @@ def _measure_all(source: Path, work: Path, args: argparse.Namespace) -> dict[str
         }
         if aws:
             contenders["aws s3 cp"] = (lambda: _aws_put(aws, source), (server_pid,))
-        for _round in range(max(args.repeat, 1)):
-            for label, (action, servers) in contenders.items():
+        for round_number in range(max(args.repeat, 1)):
+            order = list(contenders.items())
+            if round_number % 2:  # every other round runs in reverse, so no one always goes first
+                order.reverse()
+            for label, (action, servers) in order:
                 run = measure(action, servers)
                 runs.setdefault(label, []).append(run)
                 _show(label, size, run)

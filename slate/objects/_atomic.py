@@ -23,6 +23,7 @@ __all__ = ["TEMP_PREFIX", "AtomicFile", "atomic_file", "disk_errors", "write_all
 #: Names of temporary files start with this, so listings can skip them.
 TEMP_PREFIX = ".slate-tmp-"
 _O_TMPFILE = getattr(os, "O_TMPFILE", 0)
+_FADV_DONTNEED: int | None = getattr(os, "POSIX_FADV_DONTNEED", None)
 
 
 class AtomicFile:
@@ -50,8 +51,16 @@ class AtomicFile:
             self._reserved = size
 
     def write(self, chunk: bytes) -> None:
-        """Write all of ``chunk`` (a consumer for :func:`~slate.objects._pipeline.pump`)."""
+        """Write all of ``chunk`` (a consumer for :func:`~slate.objects._pipeline.pump`).
+
+        Each written range is handed to the kernel for writeback at once (``FADV_DONTNEED``
+        starts it without waiting), so the disk works while later chunks are still being read
+        and hashed, the final ``fsync`` has little left to flush, and a multi-GiB object does
+        not push everything else out of the page cache.
+        """
         write_all(self.fd, chunk)
+        if _FADV_DONTNEED is not None:
+            os.posix_fadvise(self.fd, self._written, len(chunk), _FADV_DONTNEED)
         self._written += len(chunk)
 
     def commit(self) -> os.stat_result:

@@ -106,7 +106,13 @@ class S3Store(BlobStore):
             # Slate sends its own checksums (Content-MD5, part SHA-256); skip botocore's extra CRC pass.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
-            s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
+            s3={
+                "addressing_style": "path" if settings.s3_endpoint_url else "auto",
+                # Every body carries its own checksum (Content-MD5 or x-amz-checksum-sha256) that
+                # S3 verifies, so hashing it once more for the signature (done over plain HTTP)
+                # would only cost a pass over the bytes.
+                "payload_signing_enabled": False,
+            },
         )
         key_id, secret = settings.s3_access_key_id, settings.s3_secret_access_key
         client = _new_client(
