@@ -492,29 +492,18 @@ def receive_version(
     if request is None:
         raise NotFound(f"no source request {request_id!r}", request_id=request_id)
     asset = ensure_asset(session, request_id, asset_name, category, DELIVERABLE)
-    number = (
-        session.scalar(
-            select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == asset.asset_id)
-        )
-        or 0
-    ) + 1
-    version = AssetVersionRow(
-        asset_id=asset.asset_id,
-        request_id=request_id,
-        number=number,
+    version = _new_version(
+        session,
+        asset,
+        actor,
         file_name=file_name,
         blob_key=blob_key,
         size=size,
         md5=md5,
         sha256=sha256,
         probe=probe or {},
-        color=C.GRAY.value,
-        frozen=False,
-        created_by=actor,
-        created_at=_now(),
     )
-    session.add(version)
-    session.flush()
+    number = version.number
     events = apply(
         session,
         request_id,
@@ -524,6 +513,26 @@ def receive_version(
         version_id=version.version_id,
     )
     return version.version_id, events
+
+
+def _new_version(session: Session, asset: AssetRow, actor: str, **stored: Any) -> AssetVersionRow:
+    """A GRAY version numbered after the asset's last one; its colour is the caller's business."""
+    last = session.scalar(
+        select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == asset.asset_id)
+    )
+    version = AssetVersionRow(
+        asset_id=asset.asset_id,
+        request_id=asset.request_id,
+        number=(last or 0) + 1,
+        color=C.GRAY.value,
+        frozen=False,
+        created_by=actor,
+        created_at=_now(),
+        **stored,
+    )
+    session.add(version)
+    session.flush()
+    return version
 
 
 def set_service(session: Session, request_id: str, service: Service | None, *, actor: str) -> None:
@@ -571,29 +580,18 @@ def attach_material(
     )
     if same is not None:
         return same.version_id, []
-    number = (
-        session.scalar(
-            select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == asset.asset_id)
-        )
-        or 0
-    ) + 1
-    version = AssetVersionRow(
-        asset_id=asset.asset_id,
-        request_id=request_id,
-        number=number,
+    version = _new_version(
+        session,
+        asset,
+        actor,
         file_name=file_name,
         blob_key=blob_key,
         size=size,
         md5=md5,
         sha256=sha256,
         probe=probe or {},
-        color=C.GRAY.value,
-        frozen=False,
-        created_by=actor,
-        created_at=_now(),
     )
-    session.add(version)
-    session.flush()
+    number = version.number
     ctx = _Context(session, request, version)
     events = _supersede_others(ctx, actor)
     reason = f"material {asset_name} v{number} from the portal"

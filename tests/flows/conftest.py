@@ -8,35 +8,18 @@ from typing import Any
 
 import pytest
 
+from slate.media import synth
 from slate.settings import reset_settings
 from slate.store import Database, open_database
 from tests.fixtures.portal import FP_CLIENT_ID, FP_SECRET, PortalServer
 from tests.fixtures.prefect_server import PrefectServer
 
-TTML = """<?xml version="1.0" encoding="UTF-8"?>
-<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter" xml:lang="{lang}"
-    ttp:timeBase="media" ttp:frameRate="24" ttp:frameRateMultiplier="1000 1001">
-  <body>
-    <div>
-{events}
-    </div>
-  </body>
-</tt>
-"""
 LINES = ["Where were you last night?", "At home. Alone.", "That is not what she said.", "Then she lied."]
 
 
 def ttml(path: Path, *, lang: str = "en", offset_hours: int = 0) -> Path:
     """A small subtitle file; ``offset_hours`` shifts its timeline (the classic one-hour mistake)."""
-    events = []
-    for i, line in enumerate(LINES):
-        begin, end = 1 + 4 * i, 3 + 4 * i
-        events.append(
-            f'      <p xml:id="s{i + 1}" begin="{offset_hours:02d}:00:{begin:02d}:00" '
-            f'end="{offset_hours:02d}:00:{end:02d}:00">{line}</p>'
-        )
-    path.write_text(TTML.format(lang=lang, events="\n".join(events)), encoding="utf-8")
-    return path
+    return synth.subtitle_ttml(path, LINES, lang=lang, offset_hours=offset_hours)
 
 
 @pytest.fixture
