@@ -21,6 +21,7 @@ import argparse
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from _common import Run, command, load_average, make_test_file, measure, s3_server_process
@@ -68,39 +69,42 @@ def _measure_all(source: Path, work: Path, args: argparse.Namespace) -> dict[str
         store.client.create_bucket(Bucket=BUCKET)
         print(f"S3Store: {store.multipart_chunksize // 2**20} MiB parts, {store.max_concurrency} in parallel")
         aws = _aws_command(endpoint)
-        contenders = {
-            "md5sum FILE": (command(["md5sum", str(source)]), ()),
-            "sha256sum FILE": (command(["sha256sum", str(source)]), ()),
-            "one pass MD5+SHA-256, no write": (lambda: _hash_only(source), ()),
-            "LocalStore.put_path": (lambda: _local_put(local, source), ()),
-            "S3Store.put_path": (lambda: _s3_put(store, source), (server_pid,)),
+        contenders: dict[str, tuple[Callable[[], object], Callable[[], object], tuple[int, ...]]] = {
+            "md5sum FILE": (command(["md5sum", str(source)]), nothing, ()),
+            "sha256sum FILE": (command(["sha256sum", str(source)]), nothing, ()),
+            "one pass MD5+SHA-256, no write": (lambda: _hash_only(source), nothing, ()),
+            "LocalStore.put_path": (
+                lambda: local.put_path("bench/file", source),
+                lambda: local.delete("bench/file"),
+                (),
+            ),
+            "S3Store.put_path": (
+                lambda: store.put_path("bench/file", source),
+                lambda: store.delete("bench/file"),  # the server keeps objects in memory
+                (server_pid,),
+            ),
         }
         if aws:
-            contenders["aws s3 cp"] = (lambda: _aws_put(aws, source), (server_pid,))
+            contenders["aws s3 cp"] = (lambda: _aws_put(aws, source), lambda: _aws_rm(aws), (server_pid,))
         for round_number in range(max(args.repeat, 1)):
             order = list(contenders.items())
             if round_number % 2:  # every other round runs in reverse, so no one always goes first
                 order.reverse()
-            for label, (action, servers) in order:
+            for label, (action, cleanup, servers) in order:
                 run = measure(action, servers)
+                cleanup()
                 runs.setdefault(label, []).append(run)
                 _show(label, size, run)
     return {label: min(found, key=lambda r: r.seconds) for label, found in runs.items()}
 
 
+def nothing() -> None:
+    """The clean-up of a measurement that leaves nothing behind."""
+
+
 def _hash_only(source: Path) -> None:
     with open(source, "rb", buffering=0) as stream:
         pump(stream)
-
-
-def _local_put(store: LocalStore, source: Path) -> None:
-    store.put_path("bench/file", source)
-    store.delete("bench/file")
-
-
-def _s3_put(store: S3Store, source: Path) -> None:
-    store.put_path("bench/file", source)
-    store.delete("bench/file")  # the server keeps objects in memory
 
 
 def _s3_settings(endpoint: str, work: Path, args: argparse.Namespace) -> Settings:
@@ -146,9 +150,12 @@ def _aws_command(endpoint: str) -> tuple[list[str], dict[str, str]] | None:
 
 def _aws_put(aws: tuple[list[str], dict[str, str]], source: Path) -> None:
     base, env = aws
-    target = f"s3://{BUCKET}/bench/aws-copy"
-    command([*base, "cp", "--only-show-errors", str(source), target], env)()
-    command([*base, "rm", "--only-show-errors", target], env)()
+    command([*base, "cp", "--only-show-errors", str(source), f"s3://{BUCKET}/bench/aws-copy"], env)()
+
+
+def _aws_rm(aws: tuple[list[str], dict[str, str]]) -> None:
+    base, env = aws
+    command([*base, "rm", "--only-show-errors", f"s3://{BUCKET}/bench/aws-copy"], env)()
 
 
 def _show(label: str, size: int, run: Run) -> None:
