@@ -2,8 +2,8 @@
 
 A process pool is created on the test server; then Prefect's own command line does the rest, as an
 operator would type it: ``prefect --no-prompt deploy`` from prefect.yaml, ``prefect worker start``.
-The deployment is the real ``reconcile`` entry (its name made unique, since the test server is
-shared by the session), run against the portal emulator.
+Every entry is deployed (names made unique: the test server is shared by the session); the
+worker runs the real ``reconcile`` against the portal emulator.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.workers.process import ProcessWorker
 
-from deployments.serve import DEFAULT_FILE
+from deployments.serve import DEFAULT_FILE, load_project
 from tests.fixtures.portal import PortalServer
 from tests.fixtures.prefect_server import PrefectServer
 
@@ -62,23 +63,26 @@ def worker_env(prefect_server: PrefectServer, portal: PortalServer, tmp_path: Pa
 
 @pytest.fixture
 def deployed(worker_env: dict[str, str], tmp_path: Path) -> tuple[str, str]:
-    """A fresh process pool, and prefect.yaml's reconcile entry deployed to it: (pool, deployment)."""
+    """A fresh process pool and every entry of prefect.yaml deployed to it: (pool, name suffix).
+
+    The copy differs from prefect.yaml only where the shared test server needs it: a unique suffix
+    on each deployment name and schedules registered switched off (no stray cron runs).
+    """
     pool = f"slate-pool-{uuid.uuid4().hex[:8]}"
-    name = f"reconcile-{uuid.uuid4().hex[:8]}"
+    suffix = f"-{uuid.uuid4().hex[:8]}"
     project = yaml.safe_load(DEFAULT_FILE.read_text())
-    (entry,) = [d for d in project["deployments"] if d["name"] == "reconcile"]
-    entry["name"] = name
-    for schedule in entry.get("schedules", []):
-        schedule["active"] = False  # no stray cron runs on the shared test server
+    for entry in project["deployments"]:
+        entry["name"] += suffix
+        entry["work_pool"]["name"] = pool
+        for schedule in entry.get("schedules", []):
+            schedule["active"] = False
     copy = tmp_path / "prefect.yaml"
     copy.write_text(yaml.safe_dump(project))
     with get_client(sync_client=True) as client:
         template = ProcessWorker.get_default_base_job_template()
         client.create_work_pool(WorkPoolCreate(name=pool, type="process", base_job_template=template))
-    _prefect(
-        "--no-prompt", "deploy", "--prefect-file", str(copy), "--name", name, "--pool", pool, env=worker_env
-    )
-    return pool, name
+    _prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(copy), env=worker_env)
+    return pool, suffix
 
 
 @pytest.fixture
@@ -116,11 +120,17 @@ def worker(
             process.wait()
 
 
-def test_a_deployment_from_prefect_yaml_runs_on_a_process_worker(
+def test_prefect_yaml_deploys_to_a_process_pool_and_a_worker_runs_it(
     deployed: tuple[str, str], worker: subprocess.Popen[bytes], tmp_path: Path
 ) -> None:
-    pool, name = deployed
-    run = run_deployment(f"reconcile/{name}", timeout=120, poll_interval=0.5)
+    pool, suffix = deployed
+    with get_client(sync_client=True) as client:
+        in_pool = client.read_deployments(
+            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool]))
+        )
+    listed = [spec.name for spec in load_project().deployments]
+    assert sorted(d.name for d in in_pool) == sorted(name + suffix for name in listed)
+    run = run_deployment(f"reconcile/reconcile{suffix}", timeout=120, poll_interval=0.5)
     log = (tmp_path / "worker.log").read_text(errors="replace")
     assert run.state is not None and run.state.type == StateType.COMPLETED, f"{run.state}\n{log}"
     assert run.work_pool_name == pool
