@@ -19,7 +19,7 @@ import soundfile as sf
 
 from slate.errors import MediaError
 
-__all__ = ["RATE", "av_file", "printmaster", "speech", "subtitle_ttml"]
+__all__ = ["RATE", "av_file", "noise", "printmaster", "speech", "subtitle_ttml"]
 
 RATE = 48_000
 SENTENCE = "We deliver the final printmaster on Friday, and the subtitles follow next week. Thank you."
@@ -32,7 +32,7 @@ def _run(command: list[str]) -> None:
         raise MediaError(f"{command[0]} failed: {done.stderr[-2000:]}", command=" ".join(command))
 
 
-def _noise(seed: int, n: int, low: float = 20.0, high: float = 16_000.0) -> Array:
+def noise(seed: int, n: int, low: float = 20.0, high: float = 16_000.0) -> Array:
     """Band-limited pink-ish noise with unit RMS."""
     rng = np.random.default_rng(seed)
     spectrum = np.fft.rfft(rng.standard_normal(n))
@@ -57,16 +57,16 @@ def speech(scratch: Path, seconds: int) -> Array:
 
 def _channels(scratch: Path, seconds: int, dialogue: bool) -> Array:
     n = RATE * seconds
-    bed = _noise(1, n)
-    centre = 0.25 * speech(scratch, seconds) if dialogue else 0.01 * _noise(7, n, low=200.0, high=4000.0)
+    bed = noise(1, n)
+    centre = 0.25 * speech(scratch, seconds) if dialogue else 0.01 * noise(7, n, low=200.0, high=4000.0)
     return np.stack(
         [
-            0.03 * (0.8 * bed + 0.6 * _noise(2, n)),
-            0.03 * (0.8 * bed + 0.6 * _noise(3, n)),
+            0.03 * (0.8 * bed + 0.6 * noise(2, n)),
+            0.03 * (0.8 * bed + 0.6 * noise(3, n)),
             centre,
-            0.05 * _noise(4, n, low=20.0, high=80.0),
-            0.02 * _noise(5, n),
-            0.02 * _noise(6, n),
+            0.05 * noise(4, n, low=20.0, high=80.0),
+            0.02 * noise(5, n),
+            0.02 * noise(6, n),
         ]
     )
 

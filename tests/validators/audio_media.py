@@ -19,10 +19,11 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
+from slate.media import synth
+
 RATE = 48_000
 SECONDS = 4
 LABELS = ("L", "R", "C", "LFE", "Ls", "Rs")
-SENTENCE = "We deliver the final printmaster on Friday, and the subtitles follow next week. Thank you."
 
 Array = npt.NDArray[np.float64]
 
@@ -39,26 +40,13 @@ def run(command: list[str]) -> str:
 
 
 def _noise(seed: int, n: int, low: float = 20.0, high: float = 16_000.0) -> Array:
-    """Pink-ish band-limited noise with unit RMS, shaped in the frequency domain."""
-    rng = np.random.default_rng(seed)
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    freqs = np.fft.rfftfreq(n, 1 / RATE)
-    shape = np.where((freqs >= low) & (freqs <= high), 1 / np.sqrt(np.maximum(freqs, 1.0)), 0.0)
-    signal = np.fft.irfft(spectrum * shape, n)
-    return np.asarray(signal / np.sqrt(np.mean(signal**2)))
+    """Pink-ish band-limited noise with unit RMS (the demo's generator)."""
+    return synth.noise(seed, n, low, high)
 
 
 def speech(root: Path) -> Array:
     """A spoken sentence at 48 kHz, padded or cut to the clip length, peak-normalised to 1."""
-    raw, resampled = root / "speech_raw.wav", root / "speech_48k.wav"
-    if not resampled.exists():
-        run(["espeak-ng", "-s", "150", "-w", str(raw), SENTENCE])
-        run(["ffmpeg", "-v", "error", "-y", "-i", str(raw), "-ar", str(RATE), "-ac", "1", str(resampled)])
-    data, rate = sf.read(resampled, dtype="float64")
-    assert rate == RATE
-    clip = np.zeros(RATE * SECONDS)
-    clip[: min(data.size, clip.size)] = data[: clip.size]
-    return clip / np.max(np.abs(clip))
+    return synth.speech(root, SECONDS)
 
 
 def clean_channels(root: Path) -> Array:
