@@ -204,7 +204,8 @@ def fetch_file(
     except PortalError as exc:
         row = _left_over(item, target, exc.message)
     except OSError as exc:
-        error = storage_error(exc, part_path(target), "write")
+        where = Path(exc.filename) if isinstance(exc.filename, str) else part_path(target)
+        error = storage_error(exc, where, "write")
         outcome = FileOutcome(
             row=_left_over(item, target, error.message),
             bytes_transferred=received,
