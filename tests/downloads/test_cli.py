@@ -94,3 +94,16 @@ def test_a_killed_download_process_resumes(
     assert row["status"] == "downloaded" and row["bytes_on_disk"] == 4 * 1024 * 1024
     assert hashlib.sha256(target.read_bytes()).hexdigest() == row["checksum"]
     assert not part_path(target).exists()
+
+
+def test_a_file_that_stays_corrupt_fails_the_command(
+    fp_env: PortalServer, materials: Materials, tmp_path: Path
+) -> None:
+    materials.assignment("81900095", title="Bad Bytes")
+    materials.material("81900095", size=10_000)
+    fp_env.faults(corrupt_downloads=2)
+    result = runner.invoke(app, ["download", "--title", "Bad Bytes", "--dest", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "✗ Bad_Bytes/81900095_printmaster.bin: checksum mismatch" in result.output
+    (row,) = json.loads((tmp_path / "manifest.json").read_text())
+    assert row["status"] == "failed" and not (tmp_path / row["path"]).exists()
