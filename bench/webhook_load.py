@@ -35,7 +35,6 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from prefect import flow
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -169,22 +168,25 @@ async def _load(url: str, events: list[Any], concurrency: int) -> dict[str, Any]
 # --- checking the outcome ------------------------------------------------------------------
 
 
-@flow(name="intake")
+# Stand-ins for the routed flows (only their runs' creation matters here). They become flows only
+# in _stand_ins(), so that the server subprocesses, which run this file too, never import
+# `prefect.flow` (it installs Prefect's console handler on the root logger, which a real receiver
+# does not have).
 def intake(event: dict[str, Any]) -> None:
-    """Stand-in for ``intake/intake``: the benchmark only needs runs to be created."""
+    """Stand-in for ``intake/intake``."""
 
 
-@flow(name="redelivery")
 def redelivery(event: dict[str, Any]) -> None:
     """Stand-in for ``redelivery/redelivery``."""
 
 
-@flow(name="proxy-sync")
 def proxy_sync(request_ids: list[str] | None = None) -> None:
     """Stand-in for ``proxy-sync/proxy-sync``."""
 
 
 def _stand_ins() -> None:
+    from prefect import flow
+
     from deployments.routes import ROUTES
 
     stand_ins = {
@@ -193,8 +195,9 @@ def _stand_ins() -> None:
         "proxy-sync/proxy-sync": proxy_sync,
     }
     assert set(stand_ins) == set(ROUTES.values()), "the routes table changed; update the stand-ins"
-    for name, stand_in in stand_ins.items():
-        stand_in.to_deployment(name=name.split("/")[1]).apply()
+    for name, fn in stand_ins.items():
+        flow_name, deployment_name = name.split("/")
+        flow(name=flow_name)(fn).to_deployment(name=deployment_name).apply()
 
 
 def _outbox_counts(database: Any) -> dict[str, int]:

@@ -26,6 +26,8 @@ from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from pydantic import BaseModel, ConfigDict
 
+from slate.errors import ConfigurationError
+
 __all__ = ["BULK_LIMIT", "RunCreator", "RunRequest", "RunResult", "classify", "prefect_client"]
 
 #: The server refuses bulk requests of more runs than this.
@@ -66,7 +68,16 @@ def classify(exc: Exception) -> RunResult:
 
 @asynccontextmanager
 async def prefect_client(api_url: str) -> AsyncIterator[PrefectClient]:
-    """A client for ``api_url`` (empty: the configured API), keeping Prefect's other settings."""
+    """A client for ``api_url`` (empty: the configured API), keeping Prefect's other settings.
+
+    With no API configured at all, Prefect would start a throwaway in-process server and the
+    runs would vanish with it; that is refused instead.
+    """
+    if not api_url and not PREFECT_API_URL.value():
+        raise ConfigurationError(
+            "no Prefect API to start webhook runs on: set SLATE_WEBHOOK_PREFECT_API_URL or PREFECT_API_URL",
+            setting="webhook_prefect_api_url",
+        )
     if api_url:
         with temporary_settings(updates={PREFECT_API_URL: api_url}):
             client = get_client()

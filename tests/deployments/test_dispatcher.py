@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import update
 
 from deployments.dispatcher import DispatchConfig, dispatch_pending
 from deployments.routes import ROUTES, parameters_for
 from slate.backlot.webhooks import EventType, WebhookEvent
+from slate.errors import ConfigurationError
 from slate.store import Database
 from slate.store.webhook_events import (
     DispatchState,
@@ -152,3 +154,13 @@ def test_missing_deployment_backs_off_then_fails_and_can_be_requeued(
         assert requeue_failed(session, [event.id]) == 1
     assert asyncio.run(dispatch_pending(database, config)).dispatched == 1
     assert len(runs_for([event.id])[event.id]) == 1
+
+
+def test_no_prefect_api_configured_is_refused_not_an_ephemeral_server(database: Database) -> None:
+    """Without any API URL Prefect would start a throwaway server and the runs would vanish."""
+    event = make_event()
+    _store(database, event)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), pytest.raises(ConfigurationError):
+        asyncio.run(dispatch_pending(database, DispatchConfig(api_url="")))
+    entry = _entry(database, event.id)
+    assert entry.state is DispatchState.PENDING and entry.attempts == 0
