@@ -7,16 +7,18 @@ while any member is not a zombie: a zombie has exited and only waits for its par
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from slate.logging import get_logger
 
-__all__ = ["group_alive", "pid_alive", "port_free", "stop_group"]
+__all__ = ["die_with_parent", "group_alive", "pid_alive", "port_free", "stop_group"]
 
 log = get_logger("slate.deployments.stack")
 
@@ -83,3 +85,16 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child before exec: ask Linux for SIGTERM when the parent dies (even by SIGKILL).
+
+    ``slate up`` in the foreground stops its parts itself; this covers the one case it cannot, its
+    own abrupt death, so no part outlives it. Elsewhere than Linux it does nothing.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

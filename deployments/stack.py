@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel
 
-from deployments._processes import group_alive, pid_alive, port_free, stop_group
+from deployments._processes import die_with_parent, group_alive, pid_alive, port_free, stop_group
 from deployments.serve import DEFAULT_FILE, load_project
 from slate.errors import ConfigurationError
 from slate.logging import get_logger
@@ -238,7 +238,7 @@ class Stack:
                     rule="free port",
                 )
 
-    def _spawn(self, part: _Part) -> None:
+    def _spawn(self, part: _Part, *, detached: bool) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with (self.log_dir / f"{part.name}.log").open("ab") as out:
             part.process = subprocess.Popen(
@@ -249,6 +249,8 @@ class Stack:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # Supervised parts get SIGTERM if the supervisor dies without stopping them.
+                preexec_fn=None if detached else die_with_parent,  # noqa: PLW1509 (no threads yet)
             )
         log.info("part started", part=part.name, pid=part.process.pid)
 
@@ -299,7 +301,7 @@ class Stack:
         try:
             # The serving process loads the flows while the server starts, then waits for its API.
             for part in self.parts:
-                self._spawn(part)
+                self._spawn(part, detached=detached)
             self._wait_ready(self.parts, stop)
         except BaseException:
             self.stop()
