@@ -127,37 +127,45 @@ class MultipartUpload:
                 Bucket=self.bucket, Key=self.key, ChecksumAlgorithm="SHA256"
             )
         self.upload_id = created["UploadId"]
+        # The hashing queue counts parts; size it for the largest part this upload may cut.
+        largest = max(self.part_size, GROWN_PART_MAX) if self.grow_parts else self.part_size
+        completed = False
         try:
-            etags = self._send_parts(first, readable)
-            return self._complete(etags)
+            with FanOut(self.digests.consumers, chunk_size=largest) as fan:
+                etags = self._send_parts(first, readable, fan)
+                checksum = self._complete(etags)
+                completed = True
+            # Leaving the block waited for the whole-object digests, which ran on while S3
+            # assembled the object: they are needed only now, for the tags.
+            return checksum
         except BaseException:
-            self._abort()
+            if completed:
+                self._delete_completed()
+            else:
+                self._abort()
             raise
 
     @property
     def parts(self) -> int:
         return len(self._part_sha256s)
 
-    def _send_parts(self, first: bytes, readable: Readable) -> dict[int, str]:
+    def _send_parts(self, first: bytes, readable: Readable, fan: FanOut) -> dict[int, str]:
         slots = threading.BoundedSemaphore(self.concurrency)
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="slate-s3-part")
         futures: list[Future[tuple[int, str]]] = []
         try:
             parts = _parts(first, readable, part_sizes(self.part_size, self.grow_parts))
-            # The hashing queue counts parts; size it for the largest part this upload may cut.
-            largest = max(self.part_size, GROWN_PART_MAX) if self.grow_parts else self.part_size
-            with FanOut(self.digests.consumers, chunk_size=largest) as fan:
-                for number, part in enumerate(parts, start=1):
-                    self._wait_for_slot(slots)
-                    if number > MAX_PARTS:
-                        raise StorageError(
-                            f"{self.key!r} needs more than {MAX_PARTS} parts; raise s3_multipart_chunksize",
-                            key=self.key,
-                            rule=f"at most {MAX_PARTS} parts",
-                        )
-                    self.digests.count(part)
-                    fan.feed(part)
-                    futures.append(pool.submit(self._upload_part, number, part, slots))
+            for number, part in enumerate(parts, start=1):
+                self._wait_for_slot(slots)
+                if number > MAX_PARTS:
+                    raise StorageError(
+                        f"{self.key!r} needs more than {MAX_PARTS} parts; raise s3_multipart_chunksize",
+                        key=self.key,
+                        rule=f"at most {MAX_PARTS} parts",
+                    )
+                self.digests.count(part)
+                fan.feed(part)
+                futures.append(pool.submit(self._upload_part, number, part, slots))
             return dict(future.result() for future in futures)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -226,6 +234,14 @@ class MultipartUpload:
         except SlateError:
             return ""
         return with_part_count(head.get("ChecksumSHA256", ""), expected)
+
+    def _delete_completed(self) -> None:
+        """Remove an object completed by this upload whose put then failed; errors are logged."""
+        try:
+            with s3_errors("delete_object", self.bucket, self.key):
+                self.client.delete_object(Bucket=self.bucket, Key=self.key)
+        except SlateError as exc:
+            log.warning("removing a failed upload's object failed", key=self.key, error=str(exc))
 
     def _abort(self) -> None:
         """Abort the upload so that S3 drops the parts; a failure here is logged, not raised."""

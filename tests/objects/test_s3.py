@@ -11,6 +11,7 @@ import pytest
 
 from slate.errors import ConfigurationError, IntegrityError, InvalidInput, NotFound, StorageError
 from slate.objects import Readable, S3Store
+from slate.objects._pipeline import FanOut
 from slate.objects._s3_multipart import MultipartUpload, as_base64
 from slate.settings import Settings
 from tests.objects.helpers import FailingStream, MiB, digests, payload, write_file
@@ -131,8 +132,8 @@ class _AnswerLost(MultipartUpload):
     """An upload whose completion reaches S3 but whose answer is lost (a read timeout, say):
     the parts are completed by a twin request first, so Slate's own complete then fails."""
 
-    def _send_parts(self, first: bytes, readable: Readable) -> dict[int, str]:
-        etags = super()._send_parts(first, readable)
+    def _send_parts(self, first: bytes, readable: Readable, fan: FanOut) -> dict[int, str]:
+        etags = super()._send_parts(first, readable, fan)
         parts = [
             {"PartNumber": n, "ETag": etags[n], "ChecksumSHA256": as_base64(self._part_sha256s[n])}
             for n in sorted(etags)
