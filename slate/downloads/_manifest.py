@@ -1,7 +1,7 @@
 """The manifest in the destination folder: every file, its request ids, type, state, size, checksum.
 
-Written as ``manifest.json`` and ``manifest.csv`` (for people and spreadsheets) after every file that
-finishes and at the end of a run, each by writing a temporary file and renaming it, so a reader
+Written as ``manifest.json`` and ``manifest.csv`` (for people and spreadsheets) as files finish (at
+most once a second) and at the end of a run, each through a temporary file and a rename, so a reader
 never sees half a manifest. It is kept *true to the disk*: ``downloaded`` and ``present`` rows name
 files that exist, complete and verified; a failure says what is left (a partial file, or nothing).
 Rows of earlier runs survive only while their file is still there with its size.
