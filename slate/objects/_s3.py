@@ -143,14 +143,19 @@ class S3Store(BlobStore):
         return self._put(key, readable, self.multipart_chunksize, grow_parts=True)
 
     def _put(self, key: str, readable: Readable, part_size: int, grow_parts: bool) -> PutResult:
-        first = read_up_to(readable, self.multipart_threshold)
-        if len(first) < self.multipart_threshold:
-            result = self._put_single(key, first)
-        else:
-            upload = MultipartUpload(
-                self.client, self.bucket, key, part_size, self.max_concurrency, grow_parts=grow_parts
-            )
-            result = self._put_multipart(upload, first, readable)
+        try:
+            first = read_up_to(readable, self.multipart_threshold)
+            if len(first) < self.multipart_threshold:
+                result = self._put_single(key, first)
+            else:
+                upload = MultipartUpload(
+                    self.client, self.bucket, key, part_size, self.max_concurrency, grow_parts=grow_parts
+                )
+                result = self._put_multipart(upload, first, readable)
+        except OSError as exc:  # the source failed; S3 errors arrive already translated
+            raise StorageError(
+                f"reading the source of {key!r} failed: {exc.strerror or exc}", key=key
+            ) from exc
         log.info(
             "blob stored", backend="s3", bucket=self.bucket, key=key, size=result.size, parts=result.parts
         )

@@ -84,8 +84,9 @@ def test_multipart_from_a_stream(small_parts: S3Store) -> None:
 
 
 def test_a_source_failing_mid_multipart_leaves_nothing(small_parts: S3Store) -> None:
-    with pytest.raises(OSError, match="half-way"):
+    with pytest.raises(StorageError, match="half-way") as caught:
         small_parts.put_stream("media/broken.mov", FailingStream(payload(12 * MiB)))
+    assert caught.value.key == "media/broken.mov"
     assert not small_parts.exists("media/broken.mov")
     assert small_parts.list() == []
     assert _pending_uploads(small_parts) == []
