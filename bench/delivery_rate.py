@@ -49,6 +49,7 @@ from slate.settings import reset_settings
 from slate.store import Database, open_database
 
 TOLERANCE = 0.05
+_MIN_SAMPLES = 10
 _BLOCK = 16 * 1024 * 1024
 
 
@@ -105,8 +106,9 @@ class Measurement:
     def overlap(self) -> tuple[float, float] | None:
         """Aggregate Mb/s and seconds while every delivery was sending (None if under a second)."""
         start, end = max(w.started for w in self.windows), min(w.ended for w in self.windows)
-        if end - start < 1.0:
-            return None
+        inside = [sum(start <= t <= end for t, _ in w.samples) for w in self.windows]
+        if end - start < 1.0 or min(inside) < _MIN_SAMPLES:
+            return None  # too short, or too few chunks (1 MiB each) to interpolate on
         sent = sum(w.sent_at(end) - w.sent_at(start) for w in self.windows)
         return sent * 8 / 1e6 / (end - start), end - start
 
