@@ -51,10 +51,10 @@ def demo(
         return
     from deployments.demo import run_demo as run_season
     from deployments.serve import DEFAULT_FILE
-    from deployments.stack import Ports, Stack, read_stack
+    from deployments.stack import Ports, Stack, running_stack
 
     settings = get_settings()
-    info = read_stack(settings)
+    info = running_stack(settings)
     if info is None:
         console.print("starting the embedded stack (Prefect server, served deployments, receiver, emulator)…")
         info = Stack(settings, Ports.choose(settings, port_base), DEFAULT_FILE).start(detached=True)

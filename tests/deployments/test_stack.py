@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
@@ -179,11 +178,6 @@ def test_a_portal_webhook_drives_intake_through_the_receiver(stack: Running) -> 
     assert done[0].work_pool_name is None  # run by the serving process, no pool or worker involved
 
 
-@pytest.mark.xfail(
-    tuple(int(p) for p in sqlalchemy.__version__.split(".")[:2]) >= (2, 1),
-    reason="prefect 3.8.8's scheduler cannot insert scheduled runs on SQLAlchemy 2.1 (bulk DML on a hybrid)",
-    strict=True,
-)
 def test_the_reconcile_cron_gets_scheduled_runs(stack: Running) -> None:
     api = {PREFECT_API_URL: stack.info.prefect_api_url}
     with temporary_settings(updates=api), get_client(sync_client=True) as client:

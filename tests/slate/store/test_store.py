@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from slate.errors import ConflictError, InvalidInput, NotFound
 from slate.models import MaterialStatus, SourceType
 from slate.store import Base, Database, SourceRequestRow, get_request, update_request
+from slate.store import webhook_events as _webhook_events  # noqa: F401 - its table is in Base's metadata
 from tests.slate.builders import create
 
 
