@@ -79,7 +79,7 @@ def main() -> None:
             print(f"emulator {portal.base_url} (pid {portal.pid}); Prefect API {api_url}")
             seconds = _timed(lambda: _seed(portal, args.requests, args.seed))[1]
             print(f"seeded {args.requests} requests through the {_SEED_HOW[args.seed]} in {seconds:.1f} s")
-            _run(portal, work, args)
+            _run(portal, api_url, work, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -248,6 +248,26 @@ def _describe(runs: dict[str, tuple[int, float]]) -> str:
     return "; ".join(f"{name} x{count} {seconds:.1f} s" for name, (count, seconds) in sorted(runs.items()))
 
 
+def _stored_events(api_url: str, settle: float = 10.0, limit: float = 180.0) -> int:
+    """How many ``slate.*`` events the Prefect server has stored, once the count stops growing.
+
+    The server ingests events asynchronously; its in-memory broker drops messages when its queue
+    is full, so this can end below the number emitted.
+    """
+    import httpx
+
+    body = {"filter": {"event": {"prefix": ["slate."]}}, "limit": 1}
+    deadline, last, stable_since = time.monotonic() + limit, -1, time.monotonic()
+    while time.monotonic() < deadline:
+        total = int(httpx.post(f"{api_url}/events/filter", json=body, timeout=60).json()["total"])
+        if total != last:
+            last, stable_since = total, time.monotonic()
+        elif time.monotonic() - stable_since >= settle:
+            break
+        time.sleep(1)
+    return last
+
+
 def _other_children(exclude: int) -> list[int]:
     """Child processes of this one (the Prefect server of the harness), except ``exclude``."""
     own = Path(f"/proc/{os.getpid()}/task")
@@ -264,7 +284,7 @@ def _cpu_of(pids: list[int]) -> float:
     return sum(_process_cpu(pid) for pid in pids)
 
 
-def _run(portal: BenchPortal, work: Path, args: argparse.Namespace) -> None:
+def _run(portal: BenchPortal, api_url: str, work: Path, args: argparse.Namespace) -> None:
     servers = [portal.pid, *_other_children(portal.pid)]  # emulator, Prefect server
     print(f"before the baseline: {load_average()}")
     _use_home(work / "baseline")
@@ -288,6 +308,7 @@ def _run(portal: BenchPortal, work: Path, args: argparse.Namespace) -> None:
         f"{load_average()}",
         flush=True,
     )
+    print(f"slate.* events stored by the Prefect server: {_stored_events(api_url)}", flush=True)
     again, seconds_again, run_again = _flow_run()
     runs_again = sum(count for count, _ in _task_runs(run_again).values())
     print(f"flow again: {seconds_again:.1f} s, returned {again}; {runs_again} task runs")
