@@ -161,10 +161,13 @@ async def _dispatch_batch(
             groups.setdefault(deployment, []).append(entry)
     for deployment, group in groups.items():
         requests = [(entry.event_id, parameters_for(deployment, entry.event())) for entry in group]
+        await asyncio.sleep(0)
         results = await creator.create(deployment, requests)
-        for entry, result in zip(group, results, strict=True):
+        for n, (entry, result) in enumerate(zip(group, results, strict=True), start=1):
             if (outcome := _outcome(entry, deployment, result, config, now)) is not None:
                 outcomes.append(outcome)
+            if n % 10 == 0:
+                await asyncio.sleep(0)  # let webhooks arriving meanwhile be acknowledged
         down = next((r.error for r in results if r.kind == "unreachable"), None)
         if down is not None:
             log.warning("Prefect API unreachable; events stay pending", error=down)
