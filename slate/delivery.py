@@ -25,7 +25,7 @@ from slate import lifecycle
 from slate.backlot import DeliveryDeclaration, DeliveryStatus, PortalClient, PortalDelivery, TimeBase
 from slate.bandwidth import SharedBucket, validate_rate_mbps
 from slate.errors import IntegrityError, NotFound, TransitionError
-from slate.lifecycle import LifecycleEvent
+from slate.lifecycle import LifecycleEvent, deliverable_versions
 from slate.models import AssetColor, AssetVersion, DeliveryOutcome, Service
 from slate.objects import BlobStore
 from slate.store import AssetVersionRow, Database, DeliveryRow, get_request
@@ -67,11 +67,8 @@ def current_version(database: Database, request_id: str) -> AssetVersion:
     """The version a delivery would send: the newest current version of the request's deliverable."""
     with database.session() as session:
         row = session.scalar(
-            select(AssetVersionRow)
-            .where(
-                AssetVersionRow.request_id == request_id,
-                AssetVersionRow.color.in_([AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value]),
-            )
+            deliverable_versions(request_id)
+            .where(AssetVersionRow.color.in_([AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value]))
             .order_by(AssetVersionRow.version_id.desc())
         )
         if row is None:

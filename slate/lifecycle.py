@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from slate.errors import NotFound, TransitionError
@@ -34,6 +34,7 @@ __all__ = [
     "attach_material",
     "check",
     "create_request",
+    "deliverable_versions",
     "ensure_asset",
     "receive_version",
     "set_service",
@@ -202,19 +203,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _current_versions(session: Session, request_id: str) -> list[AssetVersionRow]:
-    """The current versions of the request's deliverables (portal materials do not count)."""
-    return list(
-        session.scalars(
-            select(AssetVersionRow)
-            .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
-            .where(
-                AssetVersionRow.request_id == request_id,
-                AssetVersionRow.color.in_([c.value for c in _CURRENT]),
-                AssetRow.role == DELIVERABLE,
-            )
-        )
+def deliverable_versions(request_id: str) -> Select[tuple[AssetVersionRow]]:
+    """A query of the versions of the request's deliverables; portal materials (proxies) never count."""
+    return (
+        select(AssetVersionRow)
+        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+        .where(AssetVersionRow.request_id == request_id, AssetRow.role == DELIVERABLE)
     )
+
+
+def _current_versions(session: Session, request_id: str) -> list[AssetVersionRow]:
+    """The current versions of the request's deliverables."""
+    query = deliverable_versions(request_id).where(AssetVersionRow.color.in_([c.value for c in _CURRENT]))
+    return list(session.scalars(query))
 
 
 def ensure_asset(

@@ -58,11 +58,8 @@ def _rejected_version(session: Session, request_id: str, version_id: int | None)
         row = session.get(AssetVersionRow, version_id)
     else:
         row = session.scalar(
-            select(AssetVersionRow)
-            .where(
-                AssetVersionRow.request_id == request_id,
-                AssetVersionRow.color.in_([AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value]),
-            )
+            lifecycle.deliverable_versions(request_id)
+            .where(AssetVersionRow.color.in_([AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value]))
             .order_by(AssetVersionRow.frozen.desc(), AssetVersionRow.version_id.desc())
         )
     if row is None:
