@@ -163,9 +163,10 @@ class Demo:
         self.say(f"made the vendor's {len(items)} files and started a lifecycle run for each")
 
     def steer(self, run_ids: list[UUID], timeout: float = 1200) -> None:
-        """Answer every paused validation with "auto-correct" until the runs are over."""
+        """Answer each pause of a validation: auto-correct first; reject if it pauses again."""
         deadline = time.monotonic() + timeout
-        answered: set[UUID] = set()
+        answered: set[UUID] = set()  # pause states already answered
+        asked: dict[UUID, int] = {}  # pauses per run
         with get_client(sync_client=True) as client:
             while True:
                 states = {r: client.read_flow_run(r).state_type for r in run_ids}
@@ -175,15 +176,25 @@ class Demo:
                     )
                 )
                 for run in paused:
-                    if run.id not in answered:
-                        resume_flow_run(run.id, run_input={"action": "autocorrect"})
-                        answered.add(run.id)
-                        self.say(f"operator: auto-correct for [bold]{run.name}[/]")
+                    if run.state is None or run.state.id in answered:
+                        continue
+                    answered.add(run.state.id)
+                    asked[run.id] = asked.get(run.id, 0) + 1
+                    self._answer(run.id, run.name, asked[run.id])
                 if all(s in FINAL for s in states.values()):
                     return
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"runs still going after {timeout:.0f}s: {states}")
                 time.sleep(2)
+
+    def _answer(self, run_id: UUID, name: str, times: int) -> None:
+        if times == 1:
+            resume_flow_run(run_id, run_input={"action": "autocorrect"})
+            self.say(f"operator: auto-correct for [bold]{name}[/]")
+        else:
+            reason = "auto-correction could not fix it; a new file is needed"
+            resume_flow_run(run_id, run_input={"action": "reject", "reason": reason})
+            self.say(f"operator: reject [bold]{name}[/] ({reason})")
 
     def studio_qc(self, items: list[Item], redeliver: Item) -> UUID | None:
         """Manual QC: one redelivery requested (metadata only), every other processed delivery accepted."""
