@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from slate.reconcile import Change
 from slate.settings import get_settings
@@ -17,6 +20,13 @@ from tasks.reconcile import (
     save_watermarks,
 )
 
+T = TypeVar("T")
+
+
+def _whole(items: T) -> T:
+    """Hand a large list to a task as is: Prefect would otherwise walk every item for futures, twice."""
+    return cast(T, quote(items))
+
 
 @flow(name="reconcile")
 def reconcile() -> int:
@@ -25,9 +35,9 @@ def reconcile() -> int:
     size = get_settings().reconcile_page_size
     changes = []
     for start in range(0, len(requests), size):
-        changes += apply_request_chunk(requests[start : start + size])
-    changes += apply_redelivery_requests(redeliveries + failed_inspections(requests))
-    save_watermarks(requests, redeliveries)
+        changes += apply_request_chunk(_whole(requests[start : start + size]))
+    changes += apply_redelivery_requests(_whole(redeliveries + failed_inspections(_whole(requests))))
+    save_watermarks(_whole(requests), _whole(redeliveries))
     changes += [
         Change(request_id=p.request_id, kind="proxy", detail=f"{p.kind.value} attached")
         for p in sync_proxies_task()

@@ -4,7 +4,9 @@ Deliveries on several machines share one budget, so the bucket cannot live in a 
 worker takes a grant of bytes from the row in one short transaction (``SELECT … FOR UPDATE`` on
 PostgreSQL, SQLite's database lock otherwise); a grant that puts the bucket in debt is paid by
 sleeping until the debt is repaid at the bucket's rate. Grants are sized to about a tenth of a
-second of traffic so the database sees tens of transactions a second, not one per chunk.
+second of traffic so the database sees tens of transactions a second, not one per chunk. An idle
+bucket saves no credit (every byte is paid for, so a short transfer is not faster than the rate),
+and a transfer gives back the part of its last grant it did not use (:meth:`SharedBucket.release`).
 
 Rates are set in steps of 10 Mb/s from 10 to 1000 Mb/s, the same rule the portal tools use;
 any other value is refused with an error saying so.
@@ -26,7 +28,6 @@ __all__ = ["SharedBucket", "mbps_to_bytes_per_second", "validate_rate_mbps"]
 MIN_MBPS = 10
 MAX_MBPS = 1000
 STEP_MBPS = 10
-_BURST_SECONDS = 0.25
 
 
 def validate_rate_mbps(value: int | float | str) -> int:
@@ -85,8 +86,15 @@ class SharedBucket:
                 if wait > 0:
                     self._sleep(wait)
 
+    def release(self) -> None:
+        """Give the unused part of the last grant back to the shared budget (call when the transfer ends)."""
+        with self._lock:
+            unused, self._credit = self._credit, 0
+        if unused > 0:
+            self._take(-unused)
+
     def _take(self, amount: int) -> float:
-        """Take ``amount`` bytes from the shared bucket; return how long to wait to repay any debt."""
+        """Take ``amount`` bytes (negative: give back); return how long to wait to repay any debt."""
         with self.database.session() as session:
             query = select(RateBucketRow).where(RateBucketRow.name == self.name)
             if self.database.dialect == "postgresql":
@@ -97,12 +105,9 @@ class SharedBucket:
             row = session.scalar(query)
             now = self._clock()
             if row is None:
-                row = RateBucketRow(
-                    name=self.name, rate_bps=self.rate, tokens=self.rate * _BURST_SECONDS, updated_at=now
-                )
+                row = RateBucketRow(name=self.name, rate_bps=self.rate, tokens=0.0, updated_at=now)
                 session.add(row)
-            burst = self.rate * _BURST_SECONDS
-            refilled = min(burst, row.tokens + (now - row.updated_at) * self.rate)
+            refilled = min(0.0, row.tokens + (now - row.updated_at) * self.rate)
             row.rate_bps = self.rate
             row.tokens = refilled - amount
             row.updated_at = now

@@ -274,7 +274,10 @@ def deliver_request(
         delivered, figures = found, {"bytes_sent": 0, "seconds": 0.0, "recovered": True}
     else:
         limiter = SharedBucket(database, f"delivery-{rate}mbps", rate)
-        delivered, figures = _upload(portal, blobs, version, service, limiter, progress)
+        try:
+            delivered, figures = _upload(portal, blobs, version, service, limiter, progress)
+        finally:
+            limiter.release()
     events = _finish(database, version, attempt, delivered, figures, actor)
     return DeliveryReceipt(
         request_id=request_id,

@@ -7,6 +7,7 @@ from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_table_artifact
+from prefect.events import emit_event
 
 from slate.backlot import DeliveryStatus, PortalSourceRequest, RedeliveryRequest
 from slate.models import MaterialStatus, PortalStatus
@@ -51,10 +52,21 @@ def fetch_changes() -> tuple[list[PortalSourceRequest], list[RedeliveryRequest]]
 
 
 def _emit_all(changes: list[Change]) -> None:
-    with database() as db, db.session() as session:
-        for change in changes:
-            if change.events:
-                emit(change.events, get_request(session, change.request_id))
+    """One event per status change; assignments merely created are announced in one event per chunk.
+
+    A first reconcile of a large catalogue creates thousands of assignments at once; an event for
+    each would cost more than the work itself (the server stores every event).
+    """
+    created = [c.request_id for c in changes if [e.event for e in c.events] == ["slate.material.create"]]
+    for change in changes:
+        if change.events and change.request_id not in created:
+            emit(change.events)
+    if created:
+        emit_event(
+            event="slate.reconcile.assignments-created",
+            resource={"prefect.resource.id": "slate.reconcile", "prefect.resource.name": "reconcile"},
+            payload={"count": len(created), "request_ids": created},
+        )
 
 
 @task(name="apply request changes")
