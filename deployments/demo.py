@@ -19,7 +19,12 @@ from uuid import UUID
 
 import httpx
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterName,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
@@ -40,6 +45,8 @@ LINES = {
     "en": ["Where were you last night?", "At home. Alone.", "That is not what she said.", "Then she lied."],
     "es": ["¿Dónde estabas anoche?", "En casa. Sola.", "Eso no es lo que ella dijo.", "Entonces mintió."],
 }
+#: The programme's length: the subtitles (events up to 15 s) must fit in it, or QC rightly blocks them.
+PROGRAMME_SECONDS = 20
 FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 
 
@@ -78,7 +85,7 @@ def make_file(item: Item, media: Path) -> Path:
     folder = media / f"ep{item.episode}"
     kind = item.source_type
     if kind == "AV_MUXED":
-        return synth.av_file(folder / "av.mp4")
+        return synth.av_file(folder / "av.mp4", seconds=PROGRAMME_SECONDS)
     if kind in ("AUDIO_PRINTMASTER", "AUDIO_ME"):
         order = (0, 2, 1, 3, 4, 5) if item.defect == "mismap" else (0, 1, 2, 3, 4, 5)  # L C R … is the mismap
         name = "printmaster_51.wav" if kind == "AUDIO_PRINTMASTER" else "me_51.wav"
@@ -196,14 +203,18 @@ class Demo:
             resume_flow_run(run_id, run_input={"action": "reject", "reason": reason})
             self.say(f"operator: reject [bold]{name}[/] ({reason})")
 
-    def studio_qc(self, items: list[Item], redeliver: Item) -> UUID | None:
-        """Manual QC: one redelivery requested (metadata only), every other processed delivery accepted."""
+    def studio_qc(self, redeliver: Item) -> None:
+        """Manual QC asks for one redelivery (metadata only); Slate's redelivery run is steered to its end."""
         self.admin.post("/idle").raise_for_status()
         order = {"reasonCode": "METADATA_ONLY", "reason": "delivery metadata incomplete", "timecodes": []}
         self.admin.post(f"/requests/{redeliver.request_id}/redelivery", json=order).raise_for_status()
-        self.say(f"the studio asks for a redelivery of {redeliver.request_id} ({redeliver.source_type} "
-                 f"{redeliver.language}); its webhook starts the redelivery flow")  # fmt: skip
-        return self._wait_for_run("redelivery", redeliver.request_id)
+        self.say(
+            f"the studio asks for a redelivery of {redeliver.request_id} ({redeliver.source_type} "
+            f"{redeliver.language}); its webhook starts the redelivery flow"
+        )
+        run_id = self._find_run("redelivery", redeliver.request_id)
+        self.steer([run_id])
+        self.say("the redelivery run is over")
 
     def accept_all(self) -> int:
         """The studio accepts every delivery its inspection processed."""
@@ -216,15 +227,17 @@ class Demo:
                 accepted += 1
         return accepted
 
-    def _wait_for_run(self, deployment: str, request_id: str, timeout: float = 600) -> UUID | None:
+    def _find_run(self, deployment: str, request_id: str, timeout: float = 300) -> UUID:
+        """The run of ``deployment`` for ``request_id`` (named after it once it starts)."""
         deadline = time.monotonic() + timeout
+        wanted = FlowRunFilter(name=FlowRunFilterName(like_=f"{deployment} {request_id}"))
         with get_client(sync_client=True) as client:
             while time.monotonic() < deadline:
-                for run in client.read_flow_runs(flow_run_filter=FlowRunFilter()):
-                    if run.name.startswith(f"{deployment} {request_id}") and run.state_type in FINAL:
-                        return run.id
+                runs = client.read_flow_runs(flow_run_filter=wanted)
+                if runs:
+                    return runs[0].id
                 time.sleep(2)
-        return None
+        raise RuntimeError(f"no {deployment} run for {request_id} within {timeout:.0f}s")
 
 
 def _exists(session: Any, request_id: str) -> bool:
@@ -272,7 +285,7 @@ def run_demo(info: StackInfo, settings: Settings, console: Console) -> bool:
         redeliver = next(
             i for i in items if i.episode == 2 and i.source_type == "SUBTITLE" and i.language == "es"
         )
-        demo.studio_qc(items, redeliver)
+        demo.studio_qc(redeliver)
         demo.say(f"the studio accepted {demo.accept_all()} deliveries")
         run_deployment("reconcile/reconcile", timeout=600)
         demo.say("reconcile ran: the portal's statuses are in Slate")
