@@ -38,7 +38,7 @@ from _common import _process_cpu, load_average
 from _portal import BenchPortal, portal_process
 
 from slate.backlot import HttpPortalClient, RateLimiter
-from slate.bandwidth import _BURST_SECONDS, mbps_to_bytes_per_second
+from slate.bandwidth import mbps_to_bytes_per_second
 from slate.delivery import deliver_request
 from slate.ingest import ingest_file
 from slate.intake import sync_request
@@ -330,10 +330,6 @@ def _report(results: list[Measurement], seconds: float) -> None:
     print(
         "ratio: bytes / (first byte paced .. last upload answered) over the setting; 'all sending': the\n"
         "same ratio over the stretch when every delivery of the measurement was sending (interpolated)"
-    )
-    print(
-        f"note: the shared bucket starts each transfer with {_BURST_SECONDS:g} s of burst credit, "
-        f"worth +{_BURST_SECONDS / seconds:.1%} over a {seconds:g} s measurement"
     )
 
 

@@ -5,8 +5,9 @@ worker takes a grant of bytes from the row in one short transaction (``SELECT â€
 PostgreSQL, SQLite's database lock otherwise); a grant that puts the bucket in debt is paid by
 sleeping until the debt is repaid at the bucket's rate. Grants are sized to about a tenth of a
 second of traffic so the database sees tens of transactions a second, not one per chunk. An idle
-bucket saves no credit (every byte is paid for, so a short transfer is not faster than the rate),
-and a transfer gives back the part of its last grant it did not use (:meth:`SharedBucket.release`).
+bucket saves at most one grant of credit (so a transfer starts at once, without a free burst that
+would make a short transfer faster than the rate), and a transfer gives back the part of its last
+grant it did not use (:meth:`SharedBucket.release`).
 
 Rates are set in steps of 10 Mb/s from 10 to 1000 Mb/s, the same rule the portal tools use;
 any other value is refused with an error saying so.
@@ -105,9 +106,11 @@ class SharedBucket:
             row = session.scalar(query)
             now = self._clock()
             if row is None:
-                row = RateBucketRow(name=self.name, rate_bps=self.rate, tokens=0.0, updated_at=now)
+                row = RateBucketRow(
+                    name=self.name, rate_bps=self.rate, tokens=float(self.grant), updated_at=now
+                )
                 session.add(row)
-            refilled = min(0.0, row.tokens + (now - row.updated_at) * self.rate)
+            refilled = min(float(self.grant), row.tokens + (now - row.updated_at) * self.rate)
             row.rate_bps = self.rate
             row.tokens = refilled - amount
             row.updated_at = now

@@ -44,6 +44,7 @@ def test_two_processes_share_one_budget(db: Database) -> None:
         assert w.exitcode == 0
     elapsed = time.monotonic() - started
     rate = mbps_to_bytes_per_second(mbps)
-    burst = 2 * max(256 * 1024, rate * 0.1)  # the grants the two processes hold when they start
+    grant = max(256 * 1024, rate * 0.1)
+    burst = 3 * grant  # the saved grant, and the grant each process holds when it starts
     floor = (2 * per_process - burst) / rate * 0.95
     assert elapsed >= floor, f"{elapsed:.2f}s is faster than the shared rate allows ({floor:.2f}s)"
