@@ -30,6 +30,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -368,6 +370,11 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured webhooks sent first")
+    parser.add_argument(
+        "--prefect-db",
+        default="",
+        help="PostgreSQL URL (postgresql+asyncpg://…/db) for the Prefect server, as at scale; default SQLite",
+    )
     parser.add_argument("--serve", choices=["receiver", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -387,10 +394,56 @@ def main() -> int:
 
     home = Path(tempfile.mkdtemp(prefix="slate-bench-"))
     quiet = {PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if args.prefect_db:
+        print(f"Prefect server on PostgreSQL: {args.prefect_db.split('@')[-1]}")
+        with (
+            _prefect_server_on(args.prefect_db, home) as api_url,
+            temporary_settings(updates={**quiet, PREFECT_API_URL: api_url}),
+        ):
+            _stand_ins()
+            ok = _run(args, home, api_url)
+        return 0 if ok else 1
     with temporary_settings(updates=quiet), prefect_test_harness(server_startup_timeout=120):
         _stand_ins()
         ok = _run(args, home, str(PREFECT_API_URL.value()))
     return 0 if ok else 1
+
+
+@contextmanager
+def _prefect_server_on(database_url: str, home: Path) -> Iterator[str]:
+    """``prefect server start`` on ``database_url`` (PostgreSQL), as the scale-out path runs it."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home / "prefect"),
+        "PREFECT_API_DATABASE_CONNECTION_URL": database_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    log = (home / "prefect-server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    api_url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Prefect server did not start; see {home / 'prefect-server.log'}")
+            time.sleep(0.5)
+        yield api_url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+        log.close()
 
 
 if __name__ == "__main__":
