@@ -181,7 +181,7 @@ class S3Store(BlobStore):
         key = upload.key
         checksum = upload.run(first, readable)
         digests = upload.digests
-        self._verify_stored(key, digests.size, sha256_composite=checksum)
+        self._verify_stored(key, digests.size, parts_crc32=checksum)
         tags: list[TagTypeDef] = [
             {"Key": _TAG_MD5, "Value": digests.md5},
             {"Key": _TAG_SHA256, "Value": digests.sha256},
@@ -196,18 +196,18 @@ class S3Store(BlobStore):
             key=key, size=digests.size, md5=digests.md5, sha256=digests.sha256, parts=upload.parts
         )
 
-    def _verify_stored(self, key: str, size: int, etag: str = "", sha256_composite: str = "") -> None:
+    def _verify_stored(self, key: str, size: int, etag: str = "", parts_crc32: str = "") -> None:
         """Check what S3 now holds under ``key``; delete it and raise if it is not what was sent.
 
-        A single-part object's ETag is its MD5; a multipart object's SHA-256 checksum is computed
+        A single-part object's ETag is its MD5; a multipart object's CRC32 checksum is computed
         by S3 over the parts it assembled, so either way the comparison covers the stored bytes.
         """
         head = self._head_raw(key, checksums=True)
-        expected = {"size": size, "etag": etag, "sha256": sha256_composite}
+        expected = {"size": size, "etag": etag, "crc32": parts_crc32}
         stored = {
             "size": head["ContentLength"],
             "etag": head["ETag"].strip('"') if etag else "",
-            "sha256": with_part_count(head.get("ChecksumSHA256", ""), sha256_composite),
+            "crc32": with_part_count(head.get("ChecksumCRC32", ""), parts_crc32),
         }
         if stored == expected:
             return
