@@ -11,7 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 from slate.backlot._errors import translate_errors
 from slate.backlot._interface import DownloadResult, RateLimiter
@@ -52,6 +56,10 @@ def _expected_total(status: int, headers: dict[str, str], offset: int) -> int | 
     return int(length) if length and length.isdigit() else None
 
 
+#: Chunks received but not yet written and hashed.
+_WINDOW = 8
+
+
 class _Download:
     """One download in progress: the part file, what it holds, and its running digest."""
 
@@ -63,6 +71,32 @@ class _Download:
         self.chunk_size = chunk_size
         self.offset, self.digest = _hash_existing(self.part)
         self.total: int | None = None
+
+    def _receive(self, chunks: Iterator[bytes], fh: BinaryIO, rate_limiter: RateLimiter | None) -> None:
+        """Write and hash on a second thread while this one reads the socket.
+
+        Reading (HTTP parsing) holds the GIL; writing and SHA-256 release it, so the two overlap
+        and a single download is not limited to the speed of hashing plus parsing in turn. One
+        worker keeps the chunks in order; a bounded window of pending chunks bounds the memory.
+        """
+
+        def store(chunk: bytes) -> None:
+            fh.write(chunk)
+            self.digest.update(chunk)
+            self.offset += len(chunk)
+
+        pending: deque[Future[None]] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="slate-download") as writer:
+            try:
+                for chunk in chunks:
+                    pending.append(writer.submit(store, chunk))
+                    if len(pending) >= _WINDOW:
+                        pending.popleft().result()
+                    if rate_limiter is not None:
+                        rate_limiter(len(chunk))
+            finally:
+                while pending:  # what was received is on disk and hashed before anyone looks
+                    pending.popleft().result()
 
     def restart(self) -> None:
         """Throw away what we have and start from byte zero."""
@@ -78,12 +112,7 @@ class _Download:
             total = _expected_total(response.status_code, dict(response.headers), self.offset)
             self.total = total if total is not None else self.total
             with translate_errors("download"), self.part.open("ab") as fh:
-                for chunk in response.iter_bytes(self.chunk_size):
-                    fh.write(chunk)
-                    self.digest.update(chunk)
-                    self.offset += len(chunk)
-                    if rate_limiter is not None:
-                        rate_limiter(len(chunk))
+                self._receive(response.iter_bytes(self.chunk_size), fh, rate_limiter)
                 fh.flush()
                 os.fsync(fh.fileno())
         if self.total is not None and self.offset < self.total:
