@@ -12,15 +12,15 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from slate import lifecycle
 from slate.delivery import current_version
+from slate.downloads.proxy_sync import current_final_proxy
 from slate.ingest import materialize
 from slate.models import AssetVersion, RejectionOrigin, SourceRequest, SourceType
 from slate.redelivery import record_rejection
 from slate.settings import get_settings
-from slate.store import AssetRow, AssetVersionRow, QCReportRow, get_request
+from slate.store import QCReportRow, get_request
 from tasks._runtime import actor, blobs, database, emit
 from validators import REGISTRY, QCContext, Report
 from validators.profiles import load_profile
@@ -67,19 +67,6 @@ class QCOutcome(BaseModel):
 def qc_kind(source_type: SourceType) -> str | None:
     """The QC kind of a source type, or None when Slate has no validator for it yet."""
     return QC_KIND.get(source_type)
-
-
-def _final_proxy(session: Any, request_id: str) -> AssetVersion | None:
-    row = session.scalar(
-        select(AssetVersionRow)
-        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
-        .where(
-            AssetRow.request_id == request_id,
-            AssetRow.name == "final_proxy",
-            AssetVersionRow.color == "LIGHT_BLUE",
-        )
-    )
-    return AssetVersion.model_validate(row) if row is not None else None
 
 
 def qc_context(request: SourceRequest, kind: str, proxy: AssetVersion | None) -> QCContext:
@@ -153,7 +140,8 @@ def run_qc(request_id: str) -> QCOutcome:
         version = current_version(db, request_id)
         with db.session() as session:
             request = get_request(session, request_id)
-            proxy = _final_proxy(session, request_id)
+        proxy_row = current_final_proxy(db, request_id)
+        proxy = AssetVersion.model_validate(proxy_row) if proxy_row is not None else None
         kind = qc_kind(request.source_type)
         context = qc_context(request, kind or "none", proxy)
         with tempfile.TemporaryDirectory(prefix="slate-qc-") as scratch:

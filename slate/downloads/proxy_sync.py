@@ -38,7 +38,14 @@ from slate.objects import BlobStore, PutResult
 from slate.settings import get_settings
 from slate.store import AssetRow, AssetVersionRow, Database, get_request, list_requests
 
-__all__ = ["ASSET_NAMES", "ProgramTiming", "SyncedProxy", "program_timing", "sync_proxies"]
+__all__ = [
+    "ASSET_NAMES",
+    "ProgramTiming",
+    "SyncedProxy",
+    "current_final_proxy",
+    "program_timing",
+    "sync_proxies",
+]
 
 log = get_logger(__name__)
 
@@ -232,7 +239,8 @@ def sync_proxies(
     return results
 
 
-def _current_final_proxy(db: Database, request_id: str) -> AssetVersionRow | None:
+def current_final_proxy(db: Database, request_id: str) -> AssetVersionRow | None:
+    """The request's active Final Proxy version (detached from its session), or None."""
     with db.session() as session:
         row = session.scalars(
             select(AssetVersionRow)
@@ -257,7 +265,7 @@ def program_timing(db: Database, blobs: BlobStore, request_id: str) -> ProgramTi
     """
     with db.session() as session:
         request = get_request(session, request_id)
-    version = _current_final_proxy(db, request_id)
+    version = current_final_proxy(db, request_id)
     proxy: ProgramTiming | None = None
     if version is not None:
         if "duration_ms" in version.probe:
