@@ -13,11 +13,11 @@ from rich.console import Console
 
 from slate.cli._render import request_view
 from slate.settings import get_settings
-from slate.store import audit_trail, get_request, list_versions, open_database
 
 
 def _local(console: Console) -> None:
     from slate.demo import run_demo
+    from slate.store import audit_trail, get_request, list_versions, open_database
 
     result = run_demo()
     database = open_database(result.database_url)

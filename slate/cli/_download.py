@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -25,21 +25,11 @@ from rich.progress import (
 from rich.progress import Progress as RichBars
 from rich.table import Table
 
-from slate.backlot import HttpPortalClient
-from slate.downloads import (
-    DownloadReport,
-    FileOutcome,
-    FileStatus,
-    PlannedFile,
-    Selection,
-    download_files,
-    make_selection,
-    select_materials,
-    type_tokens,
-    validate_rate_mbps,
-)
 from slate.errors import InvalidInput, NotFound, SlateError
 from slate.settings import get_settings
+
+if TYPE_CHECKING:  # the portal client and the download engine are imported when the command runs
+    from slate.downloads import DownloadReport, FileOutcome, PlannedFile, Selection
 
 __all__ = ["download"]
 
@@ -84,6 +74,8 @@ class _Bars:
         self.bars.advance(self.overall, step)
 
     def finished(self, item: PlannedFile, outcome: FileOutcome) -> None:
+        from slate.downloads import FileStatus
+
         with self.lock:
             key = item.asset.asset_id
             task = self.tasks.pop(key, None)
@@ -113,6 +105,8 @@ def _plan_table(files: list[PlannedFile]) -> Table:
 
 
 def _summary(report: DownloadReport) -> Table:
+    from slate.downloads import FileStatus
+
     table = Table(title=f"downloaded to {report.dest}")
     table.add_column("status")
     table.add_column("files", justify="right")
@@ -128,6 +122,8 @@ def _summary(report: DownloadReport) -> Table:
 def _selection(
     requests: str | None, title: str | None, season: int | None, types: str | None, state: str
 ) -> Selection:
+    from slate.downloads import make_selection
+
     return make_selection(
         request_ids=_split(requests), title=title, season=season, types=_split(types), states=_split(state)
     )
@@ -150,6 +146,9 @@ def download(
     dry_run: Annotated[bool, typer.Option("--dry-run", help=_DRY_HELP)] = False,
 ) -> None:
     """Download portal materials (proxies, printmasters, templates, documents) across requests."""
+    from slate.backlot import HttpPortalClient
+    from slate.downloads import download_files, select_materials, type_tokens, validate_rate_mbps
+
     try:
         selection = _selection(requests, title, season, types, state)
         rate = validate_rate_mbps(rate_mbps) if rate_mbps is not None else None

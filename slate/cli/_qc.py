@@ -13,32 +13,26 @@ import tempfile
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from slate.settings import get_settings
-from validators import REGISTRY, QCContext, Report, Severity
-from validators.profiles import Profile, ProfileError, load_profile
-from validators.timed_text import fixes
-from validators.timed_text.options import parse_duration, parse_rate, parse_shot_changes
-from validators.timed_text.readers import read_path
-from validators.timed_text.validate import TIMED_TEXT_TYPES, validate_document
-from validators.timed_text.writers import write
+
+if TYPE_CHECKING:  # the validators (numpy, media readers) are imported when a command runs
+    from validators import QCContext, Report
+    from validators.profiles import Profile
+    from validators.timed_text import fixes
 
 __all__ = ["fix", "qc", "register"]
 
 _UNREADABLE = {"AUDIO_UNREADABLE"}
 #: Registry kinds whose validators check domain records rather than files (run by the flows).
 _NOT_FILES = {"delivery"}
-_STYLE = {
-    Severity.BLOCKER: "bold red",
-    Severity.ISSUE: "yellow",
-    Severity.WARNING: "cyan",
-    Severity.INFO: "dim",
-}
+#: By severity (BLOCKER 3 down to INFO 0; ``Severity`` is an IntEnum).
+_STYLE = {3: "bold red", 2: "yellow", 1: "cyan", 0: "dim"}
 
 
 def register(app: typer.Typer) -> None:
@@ -53,6 +47,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _profile(name: str, overrides: list[str]) -> Profile:
+    from validators.profiles import ProfileError, load_profile
+
     try:
         return load_profile(name, search_dirs=[get_settings().home / "profiles"], overrides=overrides)
     except ProfileError as exc:
@@ -62,6 +58,8 @@ def _profile(name: str, overrides: list[str]) -> Profile:
 def _context(
     asset_type: str, language: str, fps: Fraction | None, profile: Profile, **extra: Any
 ) -> QCContext:
+    from validators import QCContext
+
     options = {"profile": profile, **{k: v for k, v in extra.pop("options", {}).items() if v}}
     return QCContext(
         asset_type=asset_type,
@@ -119,6 +117,9 @@ def qc(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Check files against a rule profile and print the findings with their timecodes."""
+    from validators import REGISTRY
+    from validators.timed_text.options import parse_duration, parse_rate, parse_shot_changes
+
     validators = REGISTRY.get(asset_type) if asset_type not in _NOT_FILES else None
     if not validators:
         kinds = ", ".join(sorted(set(REGISTRY) - _NOT_FILES))
@@ -154,6 +155,8 @@ def qc(
 
 def _merge(subject: Any, reports: list[Report]) -> Report:
     """One report per subject, whatever number of validators ran on it."""
+    from validators import Report
+
     name = reports[0].subject if isinstance(subject, list) else str(subject)
     merged = Report(subject=name, profile=reports[0].profile)
     for report in reports:
@@ -254,6 +257,9 @@ def fix(
     ] = None,
 ) -> None:
     """Write corrected copies and print what changed; with no correction named, snap, close and extend."""
+    from validators.timed_text.options import parse_duration, parse_rate
+    from validators.timed_text.validate import TIMED_TEXT_TYPES
+
     if asset_type not in TIMED_TEXT_TYPES:
         raise _fail(f"slate fix corrects timed text; --type {asset_type!r} is not one of {TIMED_TEXT_TYPES}")
     if to_format not in (None, "srt", "vtt", "ttml") or timebase not in ("media", "smpte"):
@@ -295,6 +301,8 @@ def _plan(
     target: Fraction | None,
 ) -> fixes.FixPlan:
     """The corrections asked for; with none named, snap, close and extend."""
+    from validators.timed_text import fixes
+
     steps = {name for name, on in (("snap", snap), ("close", close), ("extend", extend)) if on}
     if not steps and shift is None and target is None:
         steps = {"snap", "close", "extend"}
@@ -332,6 +340,10 @@ class _FixJob:
 
 def _fix_one(path: Path, out: Path, job: _FixJob) -> int:
     """Correct one file into ``out``; return how many findings of the fixed rules remain."""
+    from validators.timed_text import fixes
+    from validators.timed_text.readers import read_path
+    from validators.timed_text.writers import write
+
     console = Console(soft_wrap=True)  # paths and changes stay whole lines, for logs and greps
     result = read_path(path)
     if result.document is None:
@@ -360,6 +372,9 @@ def _fix_one(path: Path, out: Path, job: _FixJob) -> int:
 
 def _recheck(target: Path, job: _FixJob, fps: Fraction | None, language: str, console: Console) -> int:
     """Validate the written file; count findings of the rules the plan fixed that are still there."""
+    from validators.timed_text.readers import read_path
+    from validators.timed_text.validate import validate_document
+
     reread = read_path(target)
     if reread.document is None:
         console.print(f"[red]the written file {target} does not read back[/]")

@@ -9,7 +9,6 @@ from rich.console import Console
 
 from slate.cli._render import request_view
 from slate.errors import NotFound
-from slate.store import audit_trail, get_request, list_versions, open_database
 
 
 def status(
@@ -17,6 +16,8 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Show a request: the portal's status beside Slate's, its versions and its audit trail."""
+    from slate.store import audit_trail, get_request, list_versions, open_database
+
     database = open_database()
     try:
         with database.session() as session:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from slate.models import DispatchState
 from slate.settings import get_settings
-from slate.store import open_database
-from slate.store.webhook_events import DispatchState, OutboxEntry, count_by_state, list_events
+
+if TYPE_CHECKING:  # the store is imported when a command runs, not when the CLI starts
+    from slate.store.webhook_events import OutboxEntry
 
 __all__ = ["webhook_receiver", "webhooks"]
 
@@ -42,6 +43,9 @@ def webhooks(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List received portal webhooks and their dispatch state (pending, dispatched, ignored, failed)."""
+    from slate.store import open_database
+    from slate.store.webhook_events import count_by_state, list_events
+
     database = open_database()
     try:
         with database.session() as session:
@@ -64,6 +68,8 @@ def webhook_receiver(
     host: str | None = typer.Option(None, "--host", help="Interface (default: SLATE_WEBHOOK_RECEIVER_HOST)."),
 ) -> None:
     """Run the signed webhook receiver; it stores events and starts their Prefect flow runs."""
+    import uvicorn
+
     settings = get_settings()
     # The app lives in deployments/ (it talks to Prefect); uvicorn imports it by name so that
     # slate/ itself never imports Prefect.

@@ -133,3 +133,16 @@ class RejectionOrigin(StrEnum):
 
     PORTAL = "PORTAL"
     INTERNAL = "INTERNAL"
+
+
+class DispatchState(StrEnum):
+    """Where an accepted portal webhook stands in the outbox (pending, dispatched, ignored, failed)."""
+
+    #: Stored; no flow run yet (new, or the last attempt failed and will be retried).
+    PENDING = "pending"
+    #: A flow run was created for it; ``flow_run_id`` says which.
+    DISPATCHED = "dispatched"
+    #: No route for its type: recorded, deliberately not run.
+    IGNORED = "ignored"
+    #: Non-transient errors until the attempt limit; an operator can requeue it.
+    FAILED = "failed"

@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,7 +63,14 @@ class Database:
         return self.engine.dialect.name
 
     def upgrade(self, revision: str = "head") -> None:
-        """Apply every migration up to ``revision`` (idempotent)."""
+        """Apply every migration up to ``revision`` (idempotent).
+
+        Alembic is imported here, not at the top: it costs a second of start-up that commands
+        which never migrate (``slate --help``, ``slate qc``) should not pay.
+        """
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         with self.engine.begin() as connection:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -28,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from slate.backlot.webhooks import WebhookEvent
+from slate.models import DispatchState
 from slate.store._schema import Base
 
 __all__ = [
@@ -44,19 +44,6 @@ __all__ = [
     "record_outcomes",
     "requeue_failed",
 ]
-
-
-class DispatchState(StrEnum):
-    """Where an accepted event stands."""
-
-    #: Stored; no flow run yet (new, or the last attempt failed and will be retried).
-    PENDING = "pending"
-    #: A flow run was created for it; ``flow_run_id`` says which.
-    DISPATCHED = "dispatched"
-    #: No route for its type: recorded, deliberately not run.
-    IGNORED = "ignored"
-    #: Non-transient errors until the attempt limit; an operator can requeue it.
-    FAILED = "failed"
 
 
 class WebhookEventRow(Base):

@@ -76,3 +76,16 @@ def test_status_of_an_unknown_request_says_so(home: dict[str, str]) -> None:
     done = _slate(home, "status", "SR-NOPE")
     assert done.returncode == 2
     assert "SR-NOPE" in done.stderr
+
+
+def test_start_up_leaves_the_heavy_parts_for_the_command_that_needs_them() -> None:
+    """Operators run `slate` all day: `--help` must not pay for the database, media or HTTP code."""
+    probe = (
+        "import sys, slate.cli\n"
+        "from typer.testing import CliRunner\n"
+        "assert CliRunner().invoke(slate.cli.app, ['--help']).exit_code == 0\n"
+        "heavy = ('sqlalchemy', 'alembic', 'numpy', 'soundfile', 'httpx', 'prefect', 'uvicorn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
