@@ -99,6 +99,24 @@ def test_bad_usage_exits_2(tmp_path: Path, args: list[str]) -> None:
     assert result.exit_code == 2, result.output
 
 
+def test_ttml_event_ending_before_it_begins_is_a_blocker(tmp_path: Path) -> None:
+    body = '<p begin="1s" end="3s">Hello there.</p>\n<p begin="6s" end="4s">Backwards.</p>'
+    path = write(
+        tmp_path,
+        "inv.xml",
+        '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"'
+        f' ttp:timeBase="media" xml:lang="en">\n<body><div>\n{body}\n</div></body></tt>\n',
+    )
+    result = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--fps", "25", "--json"])
+    assert result.exit_code == 1, result.output
+    payload = json.loads(result.output)
+    assert payload["file"] == str(path)
+    [finding] = payload["findings"]
+    assert (finding["code"], finding["severity"]) == ("TT_MIN_DURATION", "BLOCKER")
+    assert finding["location"]["line"] == 4 and finding["location"]["event_index"] == 2
+    assert finding["rule"] == "an event must have a positive duration"
+
+
 def test_unreadable_files_exit_2(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["qc", str(tmp_path / "missing.srt"), "--type", "subtitle"])
     assert missing.exit_code == 2 and "no such file" in missing.output

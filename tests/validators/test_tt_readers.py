@@ -84,6 +84,14 @@ def test_ttml_parent_end_bounds_children() -> None:
     assert times(read_bytes(ttml(content), "t.xml").document) == [(2, 5)]
 
 
+def test_ttml_end_before_begin_is_kept_to_be_reported() -> None:
+    """A ``p`` whose own end precedes its begin is an authoring mistake, not a never-active event."""
+    content = '<div>\n<p begin="1s" end="3s">a</p>\n<p begin="6s" end="4s">backwards</p>\n</div>'
+    document = read_bytes(ttml(content), "t.xml").document
+    assert times(document) == [(1, 3), (6, 4)]
+    assert document is not None and document.events[1].source_line == 6
+
+
 def test_ttml_frames_ticks_and_smpte_at_23_976() -> None:
     params = 'ttp:frameRate="24" ttp:frameRateMultiplier="1000 1001" ttp:tickRate="10000000"'
     content = '<div><p begin="00:00:01:12" end="48f">a</p><p begin="15015000t" end="00:00:03.5">b</p></div>'

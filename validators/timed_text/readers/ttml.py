@@ -65,6 +65,9 @@ class _Reader:
         self.parsed: dict[tuple[int, str], Fraction] = {}
         #: Frame- and tick-based units seen in time expressions.
         self.units: set[str] = set()
+        #: ``p`` elements whose own end precedes their own begin: an authoring mistake that is
+        #: kept as a negative-duration event so the duration check names it, like SRT's.
+        self.inverted: set[int] = set()
 
     def read(self) -> ReadResult:
         self._check_tree(self.root)
@@ -180,7 +183,10 @@ class _Reader:
             end = ends[-1] if ends else begin
         else:
             end = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
-        end = _min(end, bound)
+        if node.tag == self.p and explicit is not None and explicit < begin:
+            self.inverted.add(id(node))
+        else:
+            end = _min(end, bound)
         if node.tag == self.p:
             self.times.append((begin, end, node))
         return _Interval(begin, end)
@@ -208,7 +214,7 @@ class _Reader:
         line = self.xml.line
         for begin, end, node in units:
             stop = horizon if end is None else end
-            if stop < begin:
+            if stop < begin and id(node) not in self.inverted:
                 continue  # never active: its parent ended before it began
             events.append(Event(begin, stop, self._lines(node), source_line=line(node), italic=_italic(node)))
         return events, timescale
