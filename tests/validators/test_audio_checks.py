@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.validators.audio_media import RATE, AudioMedia, write
+from tests.validators.audio_media import RATE, Array, AudioMedia, write
 from validators.audio import AudioRules, validate
 from validators.base import QCContext, Report, Severity
 from validators.profiles import load_profile
@@ -115,12 +116,22 @@ def test_duplicated_channel_names_the_copy_and_its_source(media: AudioMedia) -> 
     assert finding.location.start_seconds == 0 and finding.location.end_seconds == 4
 
 
-def test_polarity_inverted_channel(media: AudioMedia) -> None:
-    path = media.file("inverted_r", lambda ch: np.concatenate([ch[:1], -ch[1:2], ch[2:]]))
-    report = qc(path)
-    assert only(report, "AUDIO_POLARITY_INVERTED") == ["R"]
-    assert report.findings[0].evidence["correlation"] < -0.5
-    assert report.findings[0].evidence["other_channel"] == "L"
+@pytest.mark.parametrize(
+    ("name", "invert"),
+    [
+        ("inverted_r", lambda ch: np.concatenate([ch[:1], -ch[1:2], ch[2:]])),
+        ("inverted_l", lambda ch: np.concatenate([-ch[:1], ch[1:]])),
+    ],
+)
+def test_polarity_inverted_pair_is_named_not_guessed(
+    media: AudioMedia, name: str, invert: Callable[[Array], Array]
+) -> None:
+    """Correlation cannot tell which of L and R was inverted: either way the finding names the pair."""
+    report = qc(media.file(name, invert))
+    assert only(report, "AUDIO_POLARITY_INVERTED") == ["L/R"]
+    finding = report.findings[0]
+    assert finding.evidence["correlation"] < -0.5
+    assert finding.message.startswith("one of L and R is polarity-inverted")
 
 
 def test_clipping_and_true_peak_on_the_clipped_channel(media: AudioMedia) -> None:

@@ -140,16 +140,22 @@ def _pair_finding(
     level = round((b.rms_dbfs or 0.0) - (a.rms_dbfs or 0.0), 2)
     first, second = a.label, b.label
     if code == "AUDIO_CHANNEL_DUPLICATE":
+        where = second
         message = f"channel {second} duplicates {first} (correlation {value:.4f}, level {level:+.2f} dB)"
         rule = "each channel carries its own signal"
     else:
-        message = f"channel {second} is polarity-inverted against {first} (correlation {value:.3f})"
+        # A negative correlation is symmetric: it cannot tell which of the two was inverted, so
+        # the finding names the pair rather than guess one channel.
+        where = f"{first}/{second}"
+        message = (
+            f"one of {first} and {second} is polarity-inverted against the other (correlation {value:.3f})"
+        )
         rule = "channels are in polarity with each other"
     return Finding(
         code=code,
         severity=Severity.ISSUE,
         message=message,
-        location=Location(channel=second, start_seconds=start, end_seconds=end),
+        location=Location(channel=where, start_seconds=start, end_seconds=end),
         rule=rule,
         evidence={
             "other_channel": first,
