@@ -19,11 +19,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -114,7 +116,17 @@ class AssetVersionRow(Base):
 
 class DeliveryRow(Base):
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("request_id", "attempt"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "attempt"),
+        # At most one attempt in flight per request: the claim two workers race for (migration 0003).
+        Index(
+            "ux_deliveries_one_pending",
+            "request_id",
+            unique=True,
+            sqlite_where=text("outcome = 'pending'"),
+            postgresql_where=text("outcome = 'pending'"),
+        ),
+    )
 
     delivery_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("source_requests.request_id"))
@@ -130,6 +142,8 @@ class DeliveryRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A pending attempt is live until then; its worker renews it while it uploads.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RejectionRow(Base):
