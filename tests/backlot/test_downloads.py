@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,11 @@ def _printmaster(client: HttpPortalClient) -> tuple[str, str, int]:
     page = client.search_download_assets(request_ids=[EPISODE_1], types=[DownloadAssetType.PRINTMASTER])
     (asset,) = page.items
     return asset.asset_id, asset.checksum, asset.size
+
+
+def _downloads(portal: PortalServer, asset_id: str) -> list[dict[str, Any]]:
+    """The emulator's log of this asset's downloads: Range header asked for and bytes it sent."""
+    return [d for d in portal.stats()["downloads"] if d["assetId"] == asset_id]
 
 
 def test_search_across_requests_by_category_type_and_state(
@@ -69,11 +75,21 @@ def test_interrupted_download_resumes_by_range(
     asset_id, checksum, size = _printmaster(portal_client)
     portal.faults(interruptDownloads=2, interruptAfterBytes=5000)
     dest = tmp_path / "pm.wav"
-    result = portal_client.download_asset(asset_id, dest, sha256=checksum)
+    # 1000-byte chunks: the client keeps every whole chunk it received before a cut
+    with portal.client(chunk_size=1000) as client:
+        result = client.download_asset(asset_id, dest, sha256=checksum)
     assert result.resumes == 2
     assert result.sha256 == checksum and dest.stat().st_size == size
     assert portal.calls(f"GET /v1/downloads/assets/{asset_id}/content") == 3
     assert not (tmp_path / ".pm.wav.part").exists()
+    # each attempt asked for the bytes after those it had, and nothing was sent twice
+    served = _downloads(portal, asset_id)
+    assert [(d["range"], d["bytesSent"]) for d in served] == [
+        (None, 5000),
+        ("bytes=5000-", 5000),
+        ("bytes=10000-", size - 10000),
+    ]
+    assert sum(d["bytesSent"] for d in served) == size
 
 
 def test_part_file_left_by_an_earlier_run_is_resumed(
@@ -86,6 +102,10 @@ def test_part_file_left_by_an_earlier_run_is_resumed(
     (tmp_path / ".again.wav.part").write_bytes(whole.read_bytes()[: size // 2])
     result = portal_client.download_asset(asset_id, tmp_path / "again.wav", sha256=checksum)
     assert result.sha256 == checksum and result.size == size
+    # the second run asked only for the half it did not have
+    first, second = _downloads(portal, asset_id)
+    assert (first["range"], first["bytesSent"]) == (None, size)
+    assert (second["range"], second["bytesSent"]) == (f"bytes={size // 2}-", size - size // 2)
 
 
 def test_corrupt_download_is_fetched_again(

@@ -216,9 +216,14 @@ def clear_faults(emulator: Portal) -> FaultPlan:
     return emulator.faults.plan
 
 
-@router.get("/stats", summary="Calls received per METHOD /path, and tokens issued")
+@router.get("/stats", summary="Calls received per METHOD /path, tokens issued, downloads served")
 def stats(emulator: Portal) -> dict[str, Any]:
-    return {"calls": emulator.stats.snapshot(), "tokensIssued": emulator.tokens_issued}
+    """``downloads``: each file download in order, with the Range header it had and bytes sent."""
+    return {
+        "calls": emulator.stats.snapshot(),
+        "tokensIssued": emulator.tokens_issued,
+        "downloads": emulator.stats.downloads(),
+    }
 
 
 @router.put("/config", summary="Change the token lifetime or the webhook target")

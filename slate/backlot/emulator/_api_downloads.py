@@ -29,7 +29,7 @@ from slate.backlot._contract import (
 )
 from slate.backlot.emulator._auth import Caller
 from slate.backlot.emulator._db import AssetRow, RequestRow, encode_cursor
-from slate.backlot.emulator._faults import FaultPlan
+from slate.backlot.emulator._faults import DownloadRecord, FaultPlan
 from slate.backlot.emulator._state import ApiError, Emulator, Principal, get_emulator
 from slate.backlot.emulator._views import after_cursor, asset_view, visible_asset, visible_requests
 
@@ -114,13 +114,14 @@ def get_download_assets_manifests(body: ManifestQuery, emulator: Portal, caller:
 
 
 async def _stream(
-    path: Path, start: int, end: int, *, plan: FaultPlan, corrupt: bool, cut: bool
+    path: Path, start: int, end: int, *, plan: FaultPlan, corrupt: bool, cut: bool, record: DownloadRecord
 ) -> AsyncIterator[bytes]:
     """Bytes ``start..end`` of the file, paced and broken as the fault plan says.
 
     Asynchronous, so a paced download waits on the event loop rather than holding one of the
     server's worker threads: many slow downloads can run at once (the bulk-download benchmark).
-    Reads are small and from local disk, so they are done inline.
+    Reads are small and from local disk, so they are done inline. ``record`` counts each chunk
+    before it goes out, so a client that has received it can already see it counted.
     """
     sent = 0
     rate = plan.download_bytes_per_second
@@ -134,10 +135,12 @@ async def _stream(
             if not chunk:
                 return
             if cut and sent + len(chunk) > plan.interrupt_after_bytes:
+                record.bytes_sent += plan.interrupt_after_bytes - sent
                 yield chunk[: plan.interrupt_after_bytes - sent]
                 raise ConnectionAbortedError("injected fault: download interrupted")
             if corrupt and sent == 0:
                 chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+            record.bytes_sent += len(chunk)
             yield chunk
             sent += len(chunk)
             left -= len(chunk)
@@ -161,7 +164,8 @@ def download_content(asset_id: str, request: Request, emulator: Portal, caller: 
     path = Path(row.file_path)
     size = path.stat().st_size
     start, end, status = 0, size - 1, 200
-    match = _RANGE.fullmatch(request.headers.get("range", "").strip())
+    range_header = request.headers.get("range")
+    match = _RANGE.fullmatch((range_header or "").strip())
     if match:
         start = int(match.group(1))
         end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
@@ -176,8 +180,9 @@ def download_content(asset_id: str, request: Request, emulator: Portal, caller: 
     corrupt = emulator.faults.take("corrupt_downloads")
     cut = emulator.faults.take("interrupt_downloads")
     plan = emulator.faults.plan
+    record = emulator.stats.download(asset_id, range_header, start)
     return StreamingResponse(
-        _stream(path, start, end, plan=plan, corrupt=corrupt, cut=cut),
+        _stream(path, start, end, plan=plan, corrupt=corrupt, cut=cut, record=record),
         status_code=status,
         headers=headers,
         media_type="application/octet-stream",

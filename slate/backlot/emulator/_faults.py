@@ -99,24 +99,59 @@ class Faults:
             return True
 
 
+class DownloadRecord:
+    """One file download as served: the ``Range`` asked for and the bytes actually sent.
+
+    Lets tests prove that a client resumes from the right offset and transfers only what it
+    was missing (a call count alone cannot tell a resume from a fresh start).
+    """
+
+    def __init__(self, asset_id: str, range_header: str | None, start: int) -> None:
+        self.asset_id = asset_id
+        self.range = range_header
+        self.start = start
+        self.bytes_sent = 0
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "assetId": self.asset_id,
+            "range": self.range,
+            "start": self.start,
+            "bytesSent": self.bytes_sent,
+        }
+
+
 class Stats:
-    """How many calls each ``METHOD /path`` received (faulted ones included)."""
+    """How many calls each ``METHOD /path`` received (faulted ones included), and the downloads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._downloads: list[DownloadRecord] = []
 
     def count(self, key: str) -> None:
         with self._lock:
             self._calls[key] += 1
 
+    def download(self, asset_id: str, range_header: str | None, start: int) -> DownloadRecord:
+        """A new download's record; the streamer adds to ``bytes_sent`` before each chunk goes out."""
+        record = DownloadRecord(asset_id, range_header, start)
+        with self._lock:
+            self._downloads.append(record)
+        return record
+
     def snapshot(self) -> dict[str, int]:
         with self._lock:
             return dict(self._calls)
 
+    def downloads(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [record.view() for record in self._downloads]
+
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._downloads.clear()
 
 
 class FaultMiddleware:
