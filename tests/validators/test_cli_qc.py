@@ -177,6 +177,15 @@ def test_fix_shift_and_ttml_output(tmp_path: Path) -> None:
     assert json.loads(check.output)["findings"] == []
 
 
+def test_fix_shift_reads_drop_frame_timecodes(tmp_path: Path) -> None:
+    """``-00:01:00;02`` at 29.97 is 1800 frames (60.060 s), not the 1802 a non-drop reading gives."""
+    source = write(tmp_path, "df.srt", srt([(70_000, 72_000, "One.")]))
+    args = ["fix", str(source), "--out", str(tmp_path / "out"), "--fps", "29.97", "--shift", "-00:01:00;02"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "shifted by -60.060 s" in result.output
+
+
 def test_fix_never_writes_in_place(tmp_path: Path) -> None:
     source = write(tmp_path, "p.srt", srt(clean_events(1)))
     result = runner.invoke(app, ["fix", str(source), "--out", str(tmp_path), "--fps", "25"])

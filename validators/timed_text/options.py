@@ -11,9 +11,12 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
+from validators.timecode import TIMECODE_FORM, parse_timecode
+
 __all__ = ["parse_duration", "parse_rate", "parse_shot_changes"]
 
-_CLOCK = re.compile(r"(-)?(\d+):(\d{2}):(\d{2})(?:([.,]\d+)|[:;](\d{2}))?\Z")
+_CLOCK = re.compile(r"(-)?(\d+):(\d{2}):(\d{2})([.,]\d+)?\Z")
+_TIMECODE = re.compile(r"(-)?(\d{2}:\d{2}:\d{2}[:;]\d{2})\Z")
 _NTSC_TOLERANCE = Fraction(1, 100)
 
 
@@ -34,24 +37,29 @@ def parse_rate(text: str) -> Fraction:
 
 
 def parse_duration(text: str, fps: Fraction | None = None) -> Fraction:
-    """Seconds (``5400.5``, ``-3600``) or a clock (``01:30:00.500``, ``01:30:00:12`` at ``fps``)."""
+    """Seconds (``5400.5``, ``-3600``), a clock (``01:30:00.500``) or a timecode at ``fps``.
+
+    Timecodes are read by :func:`validators.timecode.parse_timecode`, as the programme start is:
+    ``00:59:56;12`` at 29.97 is drop-frame, the same label the start-offset check reads.
+    """
     value = text.strip()
+    timecode = _TIMECODE.match(value)
+    if timecode is not None:
+        if fps is None:
+            raise ValueError(f"{text!r} counts frames: give --fps too")
+        return (-1 if timecode[1] else 1) * parse_timecode(timecode[2], fps)
     match = _CLOCK.match(value)
     if match is None:
         try:
             return Fraction(value)
         except (ValueError, ZeroDivisionError) as exc:
-            raise ValueError(f"{text!r} is not seconds (5400.5) nor a timecode (01:30:00:00)") from exc
-    sign = -1 if match[1] else 1
+            raise ValueError(
+                f"{text!r} is not seconds (5400.5), a clock (01:30:00.500) nor a timecode ({TIMECODE_FORM})"
+            ) from exc
     seconds = Fraction((int(match[2]) * 60 + int(match[3])) * 60 + int(match[4]))
     if match[5]:
         seconds += Fraction("0" + match[5].replace(",", "."))
-    if match[6]:
-        if fps is None:
-            raise ValueError(f"{text!r} counts frames: give --fps too")
-        nominal = -(-fps.numerator // fps.denominator)
-        seconds = (seconds * nominal + int(match[6])) / fps
-    return sign * seconds
+    return (-1 if match[1] else 1) * seconds
 
 
 def parse_shot_changes(path: Path, fps: Fraction | None) -> list[Fraction]:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
 from validators.base import Severity
+from validators.timecode import parse_timecode
 from validators.timed_text.checks._common import Checker, fmt
 from validators.timed_text.model import to_units
-from validators.timed_text.readers.scc import timecode_to_frames
 
 __all__ = ["check_frame_rate", "check_program_bounds", "check_start_offset", "check_timebase", "origin_units"]
 
 _HOUR_MS = 3_600_000
-_TIMECODE = re.compile(r"(\d{2}):(\d{2}):(\d{2})([:;.])(\d{2})")
 
 
 def _allowed(c: Checker, rate: Fraction) -> bool:
@@ -89,17 +87,13 @@ def check_timebase(c: Checker) -> None:
 
 def origin_units(c: Checker) -> int:
     """The programme's first frame on the file's timeline: the start timecode, or zero."""
-    match = _TIMECODE.fullmatch((c.context.start_timecode or "").strip())
-    if match is None:
+    if not c.context.start_timecode:
         return 0
-    hh, mm, ss, ff = (int(match[i]) for i in (1, 2, 3, 5))
-    fps = c.fps or Fraction(24)
-    nominal = round(fps)
-    if nominal == 30:
-        frames = timecode_to_frames(hh, mm, ss, ff, drop=match[4] == ";")
-    else:
-        frames = ((hh * 60 + mm) * 60 + ss) * nominal + ff
-    return to_units(frames / fps, c.doc.timescale)
+    try:
+        start = parse_timecode(c.context.start_timecode, c.fps or Fraction(24))
+    except ValueError:
+        return 0
+    return to_units(start, c.doc.timescale)
 
 
 def check_start_offset(c: Checker) -> None:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from validators.base import Finding, Location, Severity
+from validators.timecode import Timecode, label_frames
 from validators.timed_text.model import Document, Event, ReadResult
 
-__all__ = ["SCC_FPS", "read_scc", "timecode_to_frames"]
+__all__ = ["SCC_FPS", "read_scc"]
 
 SCC_FPS = Fraction(30000, 1001)
 _UNITS_PER_FRAME = 1001
@@ -27,15 +28,6 @@ _EXTENDED = {
     0x13: "ÃãÍÌìÒòÕõ{}\\^_|~ÄäÖöß¥¤│ÅåØø┌┐└┘",
 }
 _PAC_ROWS = {0x11: 1, 0x12: 3, 0x15: 5, 0x16: 7, 0x17: 9, 0x10: 11, 0x13: 12, 0x14: 14}
-
-
-def timecode_to_frames(hh: int, mm: int, ss: int, ff: int, *, drop: bool) -> int:
-    """Frames since zero for a 30-frame timecode label; drop-frame skips labels 0 and 1 most minutes."""
-    frames = ((hh * 60 + mm) * 60 + ss) * 30 + ff
-    if drop:
-        minutes = hh * 60 + mm
-        frames -= 2 * (minutes - minutes // 10)
-    return frames
 
 
 @dataclass
@@ -94,7 +86,7 @@ def read_scc(text: str, name: str) -> ReadResult:
         if mm > 59 or ss > 59 or ff > 29:
             findings.append(_error(f"{name}: line {number}: timecode out of range", number))
             continue
-        now = timecode_to_frames(hh, mm, ss, ff, drop=sep in ";,") * _UNITS_PER_FRAME
+        now = label_frames(Timecode(hh, mm, ss, ff, drop=sep in ";,"), 30) * _UNITS_PER_FRAME
         for offset, word in enumerate(match[6].split()):
             if not _WORD.match(word):
                 findings.append(_error(f"{name}: line {number}: {word!r} is not a 608 byte pair", number))

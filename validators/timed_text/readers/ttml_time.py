@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from validators.timecode import dropped_labels
+
 __all__ = ["TimingParameters", "parse_parameters", "parse_time"]
 
 #: Longer expressions are refused rather than turned into numbers of thousands of digits.
@@ -157,7 +159,7 @@ def _dropped_frames(hours: int, minutes: int, params: TimingParameters) -> int:
     """Frame labels skipped before ``hh:mm`` in drop-frame counting (SMPTE 12M)."""
     total_minutes = hours * 60 + minutes
     if params.drop_mode == "dropNTSC":
-        return 2 * (params.frame_rate // 30) * (total_minutes - total_minutes // 10)
+        return dropped_labels(total_minutes, params.frame_rate)
     if params.drop_mode == "dropPAL":
         return 4 * (params.frame_rate // 25) * (total_minutes // 2 - total_minutes // 20)
     return 0
