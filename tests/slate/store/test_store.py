@@ -84,3 +84,15 @@ def test_statuses_are_not_editable_directly(db: Database) -> None:
 def test_missing_request_is_not_found(db: Database) -> None:
     with pytest.raises(NotFound, match="SR-404"), db.session() as session:
         get_request(session, "SR-404")
+
+
+def test_the_postgresql_driver_is_a_runtime_dependency() -> None:
+    """``SLATE_DATABASE_URL=postgresql://…`` runs on psycopg: an installed Slate must bring it along."""
+    import importlib.metadata
+    import re
+
+    requirements = importlib.metadata.requires("slate") or []
+    runtime = [r for r in requirements if "extra ==" not in r]
+    psycopg = [r for r in runtime if re.match(r"psycopg\b", r)]
+    assert psycopg, f"psycopg is not among slate's runtime requirements: {runtime}"
+    assert "binary" in psycopg[0], "the binary build needs no compiler or libpq headers"
