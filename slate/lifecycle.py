@@ -262,16 +262,23 @@ def _refuse(t: Transition, request_id: str, frm: str, to: str, why: str) -> Tran
     )
 
 
-def _check(t: Transition, ctx: _Context) -> None:
+def _check(t: Transition, ctx: _Context, *, guards_only: bool = False) -> None:
+    """Refuse ``t`` unless the request's state, the guards and the version's colour allow it.
+
+    ``guards_only`` checks the guards alone, for a transition that an automatic one will lead
+    into: the refusal then still names the state the request is really in.
+    """
     material = M(ctx.request.material_status)
     target = str(t.material_to or material)
-    if material not in t.material_from:
+    if not guards_only and material not in t.material_from:
         allowed = ", ".join(sorted(s.value for s in t.material_from))
         raise _refuse(t, ctx.request.request_id, material, target, f"allowed only from {allowed}")
     for guard in t.guards:
         why = guard(ctx)
         if why:
             raise _refuse(t, ctx.request.request_id, material, target, why)
+    if guards_only:
+        return
     if t.version_from is not None and ctx.version is not None and C(ctx.version.color) not in t.version_from:
         allowed = ", ".join(sorted(c.value for c in t.version_from))
         why = f"version {ctx.version.version_id} is {ctx.version.color}; needs {allowed}"
@@ -420,6 +427,9 @@ def apply(
     ctx = _load(session, request_id, version_id)
     events: list[LifecycleEvent] = []
     if name == "deliver" and ctx.request.material_status == M.RECEIVED:
+        # The delivery's own rules first, while the request is still RECEIVED: a refusal must not
+        # speak of the ACCEPTED state that the automatic accept would only have set in memory.
+        _check(TRANSITIONS[name], ctx, guards_only=True)
         why = "accepted automatically on delivery (the material was never declared ACCEPTED)"
         events += _apply_checked(ctx, TRANSITIONS["accept"], actor, why, automatic=True)
     events += _apply_checked(ctx, TRANSITIONS[name], actor, reason)

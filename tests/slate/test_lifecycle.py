@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from slate import lifecycle
@@ -157,6 +159,25 @@ def test_delivery_needs_a_service_type(db: Database) -> None:
     with pytest.raises(TransitionError, match="Service Type"):
         _apply(db, "deliver", version)
     assert snapshot(db) == before
+
+
+def test_delivering_a_received_request_without_a_service_type_names_the_real_state(db: Database) -> None:
+    """The automatic accept must not leak into the refusal: the request is, and stays, RECEIVED."""
+    version = _bring_to(db, M.RECEIVED)
+    before = snapshot(db)
+    for refuse in (_apply, _check_only):
+        with pytest.raises(TransitionError) as refused:
+            refuse(db, "deliver", version)
+        error: Any = refused.value
+        assert (error.transition, error.from_state, error.to_state) == ("deliver", "RECEIVED", "DELIVERED")
+        assert "cannot deliver from RECEIVED" in str(error)
+        assert "Service Type" in error.reason and TRANSITIONS["deliver"].rule in str(error)
+        assert snapshot(db) == before
+    assert _status(db) is M.RECEIVED
+
+
+def _check_only(db: Database, name: str, version_id: int | None = None) -> None:
+    lifecycle.check(db, "SR-1", name, version_id=version_id)
 
 
 def test_service_type_other_needs_text() -> None:
