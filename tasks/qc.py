@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 from datetime import UTC, datetime
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from pydantic import BaseModel
 
 from slate import lifecycle
 from slate.delivery import current_version
-from slate.downloads.proxy_sync import current_final_proxy
+from slate.downloads.proxy_sync import ProgramTiming, program_timing
 from slate.ingest import materialize
 from slate.models import AssetVersion, RejectionOrigin, SourceRequest, SourceType
 from slate.redelivery import record_rejection
@@ -69,18 +68,22 @@ def qc_kind(source_type: SourceType) -> str | None:
     return QC_KIND.get(source_type)
 
 
-def qc_context(request: SourceRequest, kind: str, proxy: AssetVersion | None) -> QCContext:
-    """What validators may know: the request's facts, else what the Final Proxy tells."""
-    duration = Fraction(request.runtime_seconds) if isinstance(request.runtime_seconds, Decimal) else None
-    fps = None
-    if proxy is not None:
-        video: dict[str, Any] = next(
-            (s for s in proxy.probe.get("streams", []) if s.get("codec_type") == "video"), {}
-        )
-        if video.get("frame_rate"):
-            fps = Fraction(str(video["frame_rate"]))
-        if duration is None and proxy.probe.get("duration_seconds"):
-            duration = Fraction(str(proxy.probe["duration_seconds"])).limit_denominator(1000)
+def qc_context(request: SourceRequest, kind: str, timing: ProgramTiming | None) -> QCContext:
+    """What validators may know of the program: the request's facts, else the Final Proxy's.
+
+    ``timing`` is :func:`slate.downloads.proxy_sync.program_timing` of the request (None when
+    nothing states it). The start timecode matters as much as the duration: a subtitle file timed
+    from 01:00:00:00 is right against a proxy that starts there, and an hour late against one
+    that starts at zero.
+    """
+    duration = Fraction(request.runtime_seconds) if request.runtime_seconds is not None else None
+    fps: Fraction | None = None
+    start_timecode: str | None = None
+    if timing is not None:
+        if duration is None:
+            duration = Fraction(timing.duration_ms, 1000)
+        fps = Fraction(timing.frame_rate) if timing.frame_rate else None
+        start_timecode = timing.start_timecode
     settings = get_settings()
     profile = load_profile(settings.qc_profile, search_dirs=[settings.home / "profiles"])
     return QCContext(
@@ -88,6 +91,7 @@ def qc_context(request: SourceRequest, kind: str, proxy: AssetVersion | None) ->
         language=request.language,
         profile_name=profile.name,
         fps=fps,
+        start_timecode=start_timecode,
         program_duration=duration,
         channel_layout=_LAYOUTS.get(request.audio_channels or 0),
         options={"profile": profile},
@@ -140,10 +144,8 @@ def run_qc(request_id: str) -> QCOutcome:
         version = current_version(db, request_id)
         with db.session() as session:
             request = get_request(session, request_id)
-        proxy_row = current_final_proxy(db, request_id)
-        proxy = AssetVersion.model_validate(proxy_row) if proxy_row is not None else None
         kind = qc_kind(request.source_type)
-        context = qc_context(request, kind or "none", proxy)
+        context = qc_context(request, kind or "none", program_timing(db, store, request_id))
         with tempfile.TemporaryDirectory(prefix="slate-qc-") as scratch:
             path = materialize(store, version.blob_key, Path(scratch))
             report = validate_file(path, kind, context, subject=version.file_name)

@@ -257,6 +257,24 @@ def current_final_proxy(db: Database, request_id: str) -> AssetVersionRow | None
         return row
 
 
+def _proxy_timing(blobs: BlobStore, version: AssetVersionRow) -> ProgramTiming | None:
+    """The Final Proxy's timing: kept from attach time, else probed now; None when unreadable.
+
+    An unreadable proxy must not stop QC: validators then go without its facts, as they did
+    before any proxy arrived, and the warning says why.
+    """
+    if "duration_ms" in version.probe:
+        return ProgramTiming.model_validate(version.probe)
+    with tempfile.TemporaryDirectory(prefix="slate-proxy-") as tmp:
+        local = Path(tmp) / "proxy"
+        blobs.get_to_path(version.blob_key, local)
+        try:
+            return probe_timing(local)
+        except MediaError as exc:
+            log.warning("final proxy could not be probed", blob_key=version.blob_key, error=exc.message)
+            return None
+
+
 def program_timing(db: Database, blobs: BlobStore, request_id: str) -> ProgramTiming | None:
     """The program's duration and start timecode for validators; None when nothing states them.
 
@@ -266,15 +284,7 @@ def program_timing(db: Database, blobs: BlobStore, request_id: str) -> ProgramTi
     with db.session() as session:
         request = get_request(session, request_id)
     version = current_final_proxy(db, request_id)
-    proxy: ProgramTiming | None = None
-    if version is not None:
-        if "duration_ms" in version.probe:
-            proxy = ProgramTiming.model_validate(version.probe)
-        else:
-            with tempfile.TemporaryDirectory(prefix="slate-proxy-") as tmp:
-                local = Path(tmp) / "proxy"
-                blobs.get_to_path(version.blob_key, local)
-                proxy = probe_timing(local)
+    proxy = _proxy_timing(blobs, version) if version is not None else None
     if request.runtime_seconds is not None:
         stated = round(request.runtime_seconds * 1000)
         return ProgramTiming(
