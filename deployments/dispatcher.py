@@ -11,12 +11,16 @@ database, a reconcile pass racing the background loop) still has exactly one run
 Failures are sorted three ways:
 
 * **unreachable** (connection refused, timeouts): Prefect is down. The attempted events stay
-  ``pending`` with the error and one more attempt; the pass stops at once (no point knocking on
-  every event) and the background loop waits, longer each time, before trying again.
+  ``pending`` with the error; the pass stops at once (no point knocking on every event) and the
+  background loop waits, longer each time, before trying again.
 * **transient** (5xx, 429, a run the server could not write this time): the event stays
   ``pending`` and is asked for again shortly.
 * **permanent** (no such deployment, parameters refused): retried with a growing delay until
-  ``max_attempts``, then ``failed`` (``slate webhooks --state failed`` shows it).
+  ``max_attempts``, then ``failed`` (``slate webhooks --state failed`` shows it;
+  ``slate webhooks --requeue`` puts it back).
+
+``attempts`` counts only answers about the event itself (a run created, a refusal), never an
+outage, so however long Prefect is away, an event still gets its ``max_attempts`` afterwards.
 
 :func:`dispatch_pending` does one drain of the outbox (for reconcile, tests and benchmarks);
 :class:`Dispatcher` is the receiver's background loop around it.
@@ -112,7 +116,10 @@ def _outcome(
     """The row update for one event's attempt (None when it was not attempted)."""
     if result.kind == "skipped":
         return None
-    attempts = entry.attempts + 1
+    # An outage (unreachable, 5xx, 429) says nothing about the event: counting it would let a long
+    # outage use up ``max_attempts`` and fail the event at the first refusal once Prefect is back.
+    outage = result.kind in ("unreachable", "transient")
+    attempts = entry.attempts if outage else entry.attempts + 1
     with bound(event_id=entry.event_id, request_id=entry.request_id):
         if result.kind == "created":
             log.info("flow run created", deployment=deployment, flow_run_id=result.flow_run_id)

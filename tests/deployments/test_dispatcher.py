@@ -88,11 +88,11 @@ def test_prefect_down_then_back_loses_nothing(
     assert report.unreachable is not None and "unreachable" in report.unreachable
     assert report.dispatched == 0
     assert all(_entry(database, e.id).state is DispatchState.PENDING for e in events)
-    for event in intake:  # tried once: the error and the attempt are recorded
+    for event in intake:  # tried once: the error is recorded, an outage is not counted as an attempt
         entry = _entry(database, event.id)
-        assert entry.attempts == 1 and entry.last_error and "unreachable" in entry.last_error
+        assert entry.attempts == 0 and entry.last_error and "unreachable" in entry.last_error
     for event in redelivery:  # the pass stopped before knocking again for the next deployment
-        assert _entry(database, event.id).attempts == 0
+        assert _entry(database, event.id).last_error is None
     assert runs_for([e.id for e in events]) == {e.id: [] for e in events}
 
     report = asyncio.run(dispatch_pending(database, DispatchConfig(api_url=prefect_server.api_url)))
@@ -154,6 +154,23 @@ def test_missing_deployment_backs_off_then_fails_and_can_be_requeued(
         assert requeue_failed(session, [event.id]) == 1
     assert asyncio.run(dispatch_pending(database, config)).dispatched == 1
     assert len(runs_for([event.id])[event.id]) == 1
+
+
+def test_a_long_outage_does_not_use_up_the_attempts(
+    database: Database, prefect_server: PrefectServer, stand_in_deployments: dict[str, UUID]
+) -> None:
+    """Prefect back after many failed passes, its deployment not registered yet: still retried."""
+    event = make_event(EventType.PROXY_AVAILABLE)
+    _store(database, event)
+    down = DispatchConfig(api_url=f"http://127.0.0.1:{free_port()}/api", max_attempts=2)
+    for _ in range(3):
+        assert asyncio.run(dispatch_pending(database, down)).unreachable is not None
+    routes = {EventType.PROXY_AVAILABLE: "proxy-sync/not-registered-yet"}
+    config = DispatchConfig(api_url=prefect_server.api_url, max_attempts=2)
+    report = asyncio.run(dispatch_pending(database, config, routes=routes))
+    assert report.retrying == 1 and report.failed == 0
+    entry = _entry(database, event.id)
+    assert entry.state is DispatchState.PENDING and entry.attempts == 1
 
 
 def test_no_prefect_api_configured_is_refused_not_an_ephemeral_server(database: Database) -> None:
