@@ -131,6 +131,7 @@ def qc(
         cuts = parse_shot_changes(shot_changes, rate) if shot_changes else None
     except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from exc
+    start_timecode = _start_timecode(start_timecode, rate)
     missing = [str(f) for f in [*files, full, reference] if f is not None and not f.is_file()]
     if missing:
         raise _fail(f"cannot read {', '.join(missing)}: no such file")
@@ -151,6 +152,16 @@ def qc(
     if any(_unreadable(r) for r in reports):
         raise typer.Exit(2)
     raise typer.Exit(1 if any(r.blocked for r in reports) else 0)
+
+
+def _start_timecode(text: str | None, rate: Fraction | None) -> str | None:
+    """``--start-timecode`` checked as typed (at the programme's rate when given); bad usage otherwise."""
+    from validators.timed_text.options import parse_start_timecode
+
+    try:
+        return parse_start_timecode(text, rate) if text is not None else None
+    except ValueError as exc:
+        raise _fail(f"--start-timecode {exc}") from exc
 
 
 def _merge(subject: Any, reports: list[Report]) -> Report:
@@ -274,6 +285,7 @@ def fix(
         raise _fail(str(exc)) from exc
     if target_rate and rate is None:
         raise _fail("--to-fps needs --fps (the rate the file is timed at)")
+    start_timecode = _start_timecode(start_timecode, target_rate or rate)
     job = _FixJob(
         plan=_plan(snap, close_gaps, min_duration, shift, offset, rate, target_rate),
         auto_shift=shift == "auto",

@@ -117,6 +117,18 @@ def test_ttml_event_ending_before_it_begins_is_a_blocker(tmp_path: Path) -> None
     assert finding["rule"] == "an event must have a positive duration"
 
 
+@pytest.mark.parametrize("command", ["qc", "fix"])
+@pytest.mark.parametrize("start", ["1:00:00:00", "01:00:00", "garbage", "01:00:00;00"])
+def test_malformed_start_timecode_is_bad_usage(tmp_path: Path, command: str, start: str) -> None:
+    path = write(tmp_path, "ok.srt", srt(clean_events(1)))
+    where = ["--type", "subtitle"] if command == "qc" else ["--out", str(tmp_path / "out")]
+    result = runner.invoke(app, [command, str(path), *where, "--fps", "25", "--start-timecode", start])
+    assert result.exit_code == 2, result.output
+    assert f"--start-timecode {start!r}" in result.output
+    assert "HH:MM:SS:FF" in result.output or "drop-frame" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_unreadable_files_exit_2(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["qc", str(tmp_path / "missing.srt"), "--type", "subtitle"])
     assert missing.exit_code == 2 and "no such file" in missing.output

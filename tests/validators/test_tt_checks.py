@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
+
 from validators import REGISTRY, Severity
 from validators.timed_text.validate import validate
 
@@ -131,6 +133,20 @@ def test_start_offset_and_beyond_program(tmp_path: Path) -> None:
 def test_file_before_a_one_hour_programme_start(tmp_path: Path) -> None:
     report = check(write(tmp_path, "z.srt", srt(clean_events(2))), start_timecode="01:00:00:00")
     assert located(report, "TT_START_OFFSET") == [(1, "00:00:01:00")]
+
+
+@pytest.mark.parametrize("start", ["1:00:00:00", "01:00:00", "garbage", "01:00:00;00", "00:59:59:24"])
+def test_unreadable_start_timecode_is_said_not_read_as_zero(tmp_path: Path, start: str) -> None:
+    """A QCContext built from a request with a malformed start gets a finding, not a false offset."""
+    hour = 3_600_000
+    path = write(tmp_path, "h.srt", srt([(hour + b, hour + e, t) for b, e, t in clean_events(3)]))
+    report = check(path, program_duration=Fraction(600), start_timecode=start)
+    assert located(report, "TT_START_TIMECODE") == [(None, None)]
+    assert {"TT_START_OFFSET", "TT_BEYOND_PROGRAM"}.isdisjoint(report.codes())
+    finding = next(f for f in report.findings if f.code == "TT_START_TIMECODE")
+    assert finding.severity is Severity.ISSUE and finding.evidence["start_timecode"] == start
+    assert "HH:MM:SS:FF" in finding.rule and "not checked" in finding.message
+    assert not report.blocked
 
 
 def test_frame_rate_and_timebase_of_ttml(tmp_path: Path) -> None:

@@ -209,5 +209,6 @@ def start_offset(document: Document, context: QCContext, rules: TimedTextRules) 
     checker = Checker(document, rules, context, context.fps or document.frame_rate)
     check_start_offset(checker)
     for finding in checker.findings:
-        return Fraction(finding.evidence["offset_ms"]) / 1000
+        if finding.code == "TT_START_OFFSET":
+            return Fraction(finding.evidence["offset_ms"]) / 1000
     return None

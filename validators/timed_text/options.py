@@ -11,9 +11,9 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
-from validators.timecode import TIMECODE_FORM, parse_timecode
+from validators.timecode import TIMECODE_FORM, parse_label, parse_timecode
 
-__all__ = ["parse_duration", "parse_rate", "parse_shot_changes"]
+__all__ = ["parse_duration", "parse_rate", "parse_shot_changes", "parse_start_timecode"]
 
 _CLOCK = re.compile(r"(-)?(\d+):(\d{2}):(\d{2})([.,]\d+)?\Z")
 _TIMECODE = re.compile(r"(-)?(\d{2}:\d{2}:\d{2}[:;]\d{2})\Z")
@@ -60,6 +60,18 @@ def parse_duration(text: str, fps: Fraction | None = None) -> Fraction:
     if match[5]:
         seconds += Fraction("0" + match[5].replace(",", "."))
     return (-1 if match[1] else 1) * seconds
+
+
+def parse_start_timecode(text: str, fps: Fraction | None) -> str:
+    """The programme's start timecode, checked: its form always, its frame label when the rate is known.
+
+    Checked where it is typed, so that a malformed start is bad usage rather than a silent zero.
+    """
+    if fps is None:
+        parse_label(text)
+    else:
+        parse_timecode(text, fps)
+    return text.strip()
 
 
 def parse_shot_changes(path: Path, fps: Fraction | None) -> list[Fraction]:

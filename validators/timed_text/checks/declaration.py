@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from validators.base import Severity
-from validators.timecode import parse_timecode
+from validators.timecode import TIMECODE_FORM, parse_timecode
 from validators.timed_text.checks._common import Checker, fmt
 from validators.timed_text.model import to_units
 
@@ -86,22 +86,28 @@ def check_timebase(c: Checker) -> None:
 
 
 def origin_units(c: Checker) -> int:
-    """The programme's first frame on the file's timeline: the start timecode, or zero."""
+    """The programme's first frame on the file's timeline: the start timecode, or zero when none.
+
+    ``ValueError`` when the start timecode given cannot be read at the rate: reading it as zero
+    would report a false hour offset, so the checks that need it say they did not run instead.
+    """
     if not c.context.start_timecode:
         return 0
-    try:
-        start = parse_timecode(c.context.start_timecode, c.fps or Fraction(24))
-    except ValueError:
-        return 0
+    start = parse_timecode(c.context.start_timecode, c.fps or Fraction(24))
     return to_units(start, c.doc.timescale)
 
 
 def check_start_offset(c: Checker) -> None:
     """TT_START_OFFSET: the file's timeline is shifted from the programme's (typically by an hour)."""
+    try:
+        origin = origin_units(c)
+    except ValueError as exc:
+        _unreadable_start(c, exc)
+        return
     if not c.doc.events:
         return
     first = min(e.begin for e in c.doc.events)
-    relative = first - origin_units(c)
+    relative = first - origin
     relative_ms = c.ms(relative)
     duration = c.context.program_duration
     minimum = c.rules.start_offset_min_ms
@@ -131,7 +137,11 @@ def check_program_bounds(c: Checker) -> None:
     duration = c.context.program_duration
     if duration is None:
         return
-    limit = origin_units(c) + to_units(duration, c.doc.timescale)
+    try:
+        origin = origin_units(c)
+    except ValueError:
+        return  # check_start_offset has said why
+    limit = origin + to_units(duration, c.doc.timescale)
     for index, event in enumerate(c.doc.events):
         if event.end > limit:
             c.finding(
@@ -141,3 +151,15 @@ def check_program_bounds(c: Checker) -> None:
                 index=index,
                 rule="every event lies within the programme",
             )
+
+
+def _unreadable_start(c: Checker, problem: ValueError) -> None:
+    """TT_START_TIMECODE: the programme start given is no timecode at the rate; nothing is assumed."""
+    c.finding(
+        "TT_START_TIMECODE",
+        Severity.ISSUE,
+        f"the programme start timecode cannot be read ({problem}), so the start offset and the "
+        "programme end were not checked; give the programme's start timecode",
+        rule=f"the programme start is a timecode {TIMECODE_FORM} valid at the programme's frame rate",
+        start_timecode=c.context.start_timecode or "",
+    )
