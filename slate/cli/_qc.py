@@ -132,6 +132,7 @@ def qc(
     except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from exc
     start_timecode = _start_timecode(start_timecode, rate)
+    layout, timebase = _layout(layout), _timebase(timebase)
     missing = [str(f) for f in [*files, full, reference] if f is not None and not f.is_file()]
     if missing:
         raise _fail(f"cannot read {', '.join(missing)}: no such file")
@@ -162,6 +163,30 @@ def _start_timecode(text: str | None, rate: Fraction | None) -> str | None:
         return parse_start_timecode(text, rate) if text is not None else None
     except ValueError as exc:
         raise _fail(f"--start-timecode {exc}") from exc
+
+
+def _layout(text: str | None) -> str | None:
+    """``--layout`` as its request name (``stereo`` is ``2.0``); bad usage when it is none Slate knows."""
+    from validators.audio.layouts import EXPECTED_ORDER, LAYOUT_NAMES
+
+    if text is None:
+        return None
+    name = LAYOUT_NAMES.get(text.strip().lower())
+    if name is None:
+        aliases = ", ".join(k for k in LAYOUT_NAMES if k not in EXPECTED_ORDER)
+        raise _fail(
+            f"--layout {text!r} is not a channel layout: one of {', '.join(EXPECTED_ORDER)} (or {aliases})"
+        )
+    return name
+
+
+def _timebase(text: str | None) -> str | None:
+    """``--timebase`` as TTML names it; bad usage for anything else."""
+    from validators.timed_text.readers.ttml_time import TIME_BASES
+
+    if text is not None and text not in TIME_BASES:
+        raise _fail(f"--timebase {text!r} is not a TTML time base: one of {', '.join(TIME_BASES)}")
+    return text
 
 
 def _merge(subject: Any, reports: list[Report]) -> Report:

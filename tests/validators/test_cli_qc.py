@@ -117,6 +117,25 @@ def test_ttml_event_ending_before_it_begins_is_a_blocker(tmp_path: Path) -> None
     assert finding["rule"] == "an event must have a positive duration"
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "allowed", "good"),
+    [
+        ("--layout", "5.2", "one of 2.0, 5.1, 7.1", "stereo"),
+        ("--timebase", "bogus", "one of media, smpte, clock", "media"),
+    ],
+)
+def test_unknown_layout_or_timebase_is_bad_usage(
+    tmp_path: Path, option: str, value: str, allowed: str, good: str
+) -> None:
+    path = write(tmp_path, "ok.srt", srt(clean_events(1)))
+    result = runner.invoke(app, ["qc", str(path), "--type", "printmaster", option, value])
+    assert result.exit_code == 2, result.output
+    assert f"{option} {value!r}" in result.output and allowed in result.output
+    # The names a request uses for a layout, and TTML's time bases, are accepted.
+    fine = runner.invoke(app, ["qc", str(path), "--type", "subtitle", "--fps", "23.976", option, good])
+    assert fine.exit_code == 0, fine.output
+
+
 @pytest.mark.parametrize("command", ["qc", "fix"])
 @pytest.mark.parametrize("start", ["1:00:00:00", "01:00:00", "garbage", "01:00:00;00"])
 def test_malformed_start_timecode_is_bad_usage(tmp_path: Path, command: str, start: str) -> None:

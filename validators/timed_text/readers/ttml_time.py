@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from validators.timecode import dropped_labels
 
-__all__ = ["TimingParameters", "parse_parameters", "parse_time"]
+__all__ = ["TIME_BASES", "TimingParameters", "parse_parameters", "parse_time"]
 
 #: Longer expressions are refused rather than turned into numbers of thousands of digits.
 _MAX_LENGTH = 64
@@ -24,8 +24,10 @@ _CLOCK = re.compile(
 )
 _OFFSET = re.compile(r"(?P<count>[0-9]+)(?P<frac>\.[0-9]+)?(?P<metric>h|ms|m|s|f|t)\Z")
 _METRIC_SECONDS = {"h": Fraction(3600), "m": Fraction(60), "s": Fraction(1), "ms": Fraction(1, 1000)}
+#: The values of ``ttp:timeBase`` (TTML1 §6.2.11), also what a delivery may declare.
+TIME_BASES = ("media", "smpte", "clock")
 _CHOICES = {
-    "timeBase": ("media", "smpte", "clock"),
+    "timeBase": TIME_BASES,
     "markerMode": ("continuous", "discontinuous"),
     "dropMode": ("nonDrop", "dropNTSC", "dropPAL"),
     "clockMode": ("local", "gps", "utc"),
