@@ -7,17 +7,26 @@ which is the event id.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import UUID
 
+import httpx
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import update
 
 from deployments.dispatcher import DispatchConfig, dispatch_pending
 from deployments.routes import ROUTES, parameters_for
+from deployments.webhook_receiver import create_app
 from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.errors import ConfigurationError
+from slate.settings import Settings
 from slate.store import Database
 from slate.store.webhook_events import (
     DispatchState,
@@ -27,7 +36,8 @@ from slate.store.webhook_events import (
     record_event,
     requeue_failed,
 )
-from tests.deployments.helpers import free_port, make_event, runs_for
+from tests.deployments.helpers import free_port, make_event, post, runs_for, serving, wait_for
+from tests.deployments.stand_in_flows import STAND_INS
 from tests.fixtures.prefect_server import PrefectServer
 
 
@@ -181,3 +191,74 @@ def test_no_prefect_api_configured_is_refused_not_an_ephemeral_server(database: 
         asyncio.run(dispatch_pending(database, DispatchConfig(api_url="")))
     entry = _entry(database, event.id)
     assert entry.state is DispatchState.PENDING and entry.attempts == 0
+
+
+@contextmanager
+def _prefect_server_on(port: int, home: Path) -> Iterator[str]:
+    """A second, real Prefect API on ``port`` with its own home and SQLite database (as the harness)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        PREFECT_UI_ENABLED="0",
+        PREFECT_SERVER_ANALYTICS_ENABLED="0",
+        PREFECT__SERVER_EPHEMERAL="1",
+    )
+    command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "error"]
+    process = subprocess.Popen(command, env=env)
+    api_url = f"http://127.0.0.1:{port}/api"
+    try:
+
+        def healthy() -> bool:
+            assert process.poll() is None, f"the Prefect server exited with {process.returncode}"
+            try:
+                return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(healthy, timeout=120, interval=0.2)
+        yield api_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.prefect
+def test_receiver_loop_dispatches_once_prefect_starts(
+    settings: Settings, database: Database, tmp_path: Path
+) -> None:
+    """Webhooks arrive while nothing listens on the Prefect URL; a server starts there later.
+
+    The receiver's own background loop (no dispatch_pending call from the test) must start one
+    run per event on the new server, with nobody stepping in.
+    """
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    config = DispatchConfig(api_url=api_url, interval=0.2, backoff_max=1.0, settle=0.05)
+    events = [make_event(EventType.ASSIGNMENT_CREATED, n=i) for i in range(4)]
+    events += [make_event(EventType.REDELIVERY_REQUESTED, n=i) for i in range(2)]
+    with serving(create_app(settings, database=database, dispatch_config=config)) as url:
+        assert [post(url, event).status_code for event in events] == [202] * len(events)
+        first = events[0].id
+        wait_for(lambda: "unreachable" in (_entry(database, first).last_error or ""), timeout=15)
+        assert all(_entry(database, e.id).state is DispatchState.PENDING for e in events)
+
+        with _prefect_server_on(port, tmp_path / "prefect") as started_url:
+            assert started_url == api_url
+            with temporary_settings(updates={PREFECT_API_URL: api_url}):
+                for name, flow in STAND_INS.items():
+                    flow.to_deployment(name=name.split("/")[1]).apply()
+
+                def all_dispatched() -> bool:
+                    return all(_entry(database, e.id).state is DispatchState.DISPATCHED for e in events)
+
+                wait_for(all_dispatched, timeout=60, interval=0.2)
+                runs = runs_for([e.id for e in events])
+    for event in events:
+        entry = _entry(database, event.id)
+        assert [str(r.id) for r in runs[event.id]] == [entry.flow_run_id], "exactly one run per event"
