@@ -275,6 +275,9 @@ class DownloadAsset(_Wire):
     checksum_algorithm: str = "sha256"
     qc_status: QcStatus = QcStatus.PASSED
     created_at: datetime
+    #: For a locked proxy: the fulfillment partner whose name is burned into it (who it was made
+    #: for, which need not be the request's partner today). None for other materials.
+    watermark_partner: str | None = None
 
 
 class DownloadAssetSearch(_Wire):

@@ -8,9 +8,11 @@ of its own, and attaches it with :func:`slate.lifecycle.attach_material` as ``fi
 ``locked_proxy`` (kept apart). A newer Final Proxy turns the previous one ``DARK_BLUE``; the same
 bytes reported twice (webhook and reconcile) change nothing.
 
-A locked proxy carries the watermark of the fulfillment partner it was made for. Before one is
-stored, the partner the portal names for its request must be Slate's own
-(``SLATE_FULFILLMENT_PARTNER_NAME``): a proxy watermarked for another vendor is refused.
+A locked proxy carries the watermark of the fulfillment partner it was made for, and the portal
+says whose (``watermarkPartner``). Before one is stored, that partner must be Slate's own
+(``SLATE_FULFILLMENT_PARTNER_NAME``): a proxy watermarked for another vendor, or for nobody the
+portal names, is refused and nothing of it is stored. The request's partner today is not the
+test: a request reassigned after the proxy was made does not change whose name is on the picture.
 
 :func:`program_timing` gives validators the program's duration and start timecode: the request's
 own runtime when it states one, the Final Proxy's (probed once, at attach time) otherwise.
@@ -29,7 +31,7 @@ from sqlalchemy import select
 from slate.backlot import AssetState, DownloadAsset, DownloadAssetType, PortalClient
 from slate.downloads._naming import safe_file_name, safe_name
 from slate.downloads._timing import ProgramTiming, probe_timing
-from slate.errors import MediaError, PortalRejected
+from slate.errors import MediaError
 from slate.lifecycle import attach_material
 from slate.logging import get_logger
 from slate.media import probe as probe_media
@@ -126,14 +128,6 @@ def _store(
     return stored, facts
 
 
-def _partner_of(client: PortalClient, request_id: str) -> str | None:
-    """The fulfillment partner the portal names for a request (None when we cannot see it)."""
-    try:
-        return client.get_source_request(request_id).fulfillment_partner
-    except PortalRejected:
-        return None
-
-
 def _has_version(db: Database, request_id: str, asset: DownloadAsset) -> bool:
     with db.session() as session:
         return (
@@ -150,20 +144,24 @@ def _has_version(db: Database, request_id: str, asset: DownloadAsset) -> bool:
         )
 
 
-def _refusal(client: PortalClient, asset: DownloadAsset, request: SourceRequest) -> str:
-    """Why this proxy must not be stored for ``request`` ("" when it may).
+def _same_partner(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
-    A locked proxy is made for the partner of its own request (the title's request we hold when
-    the portal names none); that partner must be us.
+
+def _refusal(asset: DownloadAsset) -> str:
+    """Why this proxy must not be stored ("" when it may): a locked proxy not watermarked for us.
+
+    The portal shows a vendor only its own locked proxies, so a refusal means a portal fault or
+    credentials of another partner's account; either way the copy must not enter our store.
     """
     if asset.type is not DownloadAssetType.LOCKED_PROXY:
         return ""
     ours = get_settings().fulfillment_partner_name
-    request_id = asset.request_id or request.request_id
-    partner = _partner_of(client, request_id)
-    if partner == ours:
+    marked = asset.watermark_partner
+    if marked is not None and _same_partner(marked, ours):
         return ""
-    return f"the locked proxy of {request_id} is for {partner or 'a partner we cannot see'}, not {ours}"
+    whose = f"watermarked for {marked}" if marked else "watermarked for a partner the portal does not name"
+    return f"locked proxy {asset.asset_id} ({asset.file_name}) is {whose}, not for {ours}"
 
 
 def _sync_one(
@@ -172,21 +170,19 @@ def _sync_one(
     name = ASSET_NAMES[asset.type]
     base = {"portal_asset_id": asset.asset_id, "kind": asset.type, "asset_name": name}
     base["sha256"] = asset.checksum
-    accepted, results = [], []
-    for request in targets:
-        reason = _refusal(client, asset, request)
-        if reason:
-            log.warning("locked proxy refused", request_id=request.request_id, reason=reason)
-            refused = SyncedProxy(request_id=request.request_id, outcome="refused", reason=reason, **base)
-            results.append(refused)
-        else:
-            accepted.append(request)
-    if all(_has_version(db, r.request_id, asset) for r in accepted):
-        return results + [SyncedProxy(request_id=r.request_id, outcome="unchanged", **base) for r in accepted]
+    reason = _refusal(asset)
+    if reason:
+        log.warning("locked proxy refused", asset_id=asset.asset_id, reason=reason)
+        return [
+            SyncedProxy(request_id=r.request_id, outcome="refused", reason=reason, **base) for r in targets
+        ]
+    if all(_has_version(db, r.request_id, asset) for r in targets):
+        return [SyncedProxy(request_id=r.request_id, outcome="unchanged", **base) for r in targets]
     stored, probe = _store(client, blobs, asset)
     actor = get_settings().actor
+    results: list[SyncedProxy] = []
     with db.session() as session:
-        for request in accepted:
+        for request in targets:
             version_id, events = attach_material(
                 session,
                 request.request_id,

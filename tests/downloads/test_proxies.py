@@ -14,6 +14,7 @@ from slate.downloads.proxy_sync import program_timing, sync_proxies
 from slate.lifecycle import create_request
 from slate.models import AssetColor
 from slate.objects import LocalStore
+from slate.settings import reset_settings
 from slate.store import Database, list_versions
 from tests.downloads.conftest import Materials
 from tests.fixtures.portal import PortalServer
@@ -152,7 +153,7 @@ def test_program_timing_comes_from_the_request_or_else_the_final_proxy(
     assert from_request.duration_ms == 1_800_000 and from_request.start_timecode == "00:00:00:00"
 
 
-def test_a_locked_proxy_for_another_partner_is_refused(
+def test_a_locked_proxy_made_for_us_is_kept_when_its_request_moves_to_another_vendor(
     portal: PortalServer,
     portal_client: HttpPortalClient,
     materials: Materials,
@@ -161,9 +162,9 @@ def test_a_locked_proxy_for_another_partner_is_refused(
 ) -> None:
     portal.seed(with_proxies=True)
     track(db, portal_client, SUB_REQUEST)
-    # A newer locked proxy made for the title's AV request, which the studio then gives to another vendor.
+    # A newer locked proxy made for us; the studio then gives the title's AV request to another vendor.
     locked = portal.emulator.file_path("test-materials", "81001001", "locked_v2.mp4")
-    locked.write_bytes(b"not really a proxy")
+    locked.write_bytes(b"a locked proxy made for us")
     materials.material(
         "81001001",
         T.LOCKED_PROXY,
@@ -172,9 +173,43 @@ def test_a_locked_proxy_for_another_partner_is_refused(
         partner=FULFILLMENT_PARTNER,
     )
     portal.admin.patch(f"/assignments/{AV_REQUEST}", json={"fulfillmentPartner": "Harbourside Dubbing"})
+    listed = select_materials(
+        portal_client, Selection(request_ids=[SUB_REQUEST], types=parse_types(["video"]))
+    )
+    # The portal says whose name each proxy carries: ours on the locked one, nobody's on the final one.
+    assert {(f.asset.type, f.asset.watermark_partner) for f in listed} == {
+        (T.LOCKED_PROXY, FULFILLMENT_PARTNER),
+        (T.FINAL_PROXY, None),
+    }
     outcomes = {r.asset_name: r for r in sync_proxies(portal_client, db, blobs, [SUB_REQUEST])}
-    assert outcomes["locked_proxy"].outcome == "refused"
-    assert f"locked proxy of {AV_REQUEST}" in outcomes["locked_proxy"].reason
-    assert outcomes["locked_proxy"].reason.endswith(f"not {FULFILLMENT_PARTNER}")
+    assert outcomes["locked_proxy"].outcome == "attached", outcomes["locked_proxy"].reason
+    assert outcomes["final_proxy"].outcome == "attached"
+    assert proxy_versions(db, SUB_REQUEST)["locked_proxy"] == [(1, AssetColor.LIGHT_BLUE)]
+    stored = outcomes["locked_proxy"].blob_key
+    assert stored is not None and blobs.head(stored).size == len(b"a locked proxy made for us")
+
+
+def test_a_locked_proxy_watermarked_for_another_partner_is_refused_and_nothing_stored(
+    portal: PortalServer,
+    portal_client: HttpPortalClient,
+    db: Database,
+    blobs: LocalStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    portal.seed(with_proxies=True)
+    track(db, portal_client, SUB_REQUEST)
+    # Slate runs as another vendor with these credentials: the locked proxy it is shown carries
+    # a name that is not its own.
+    monkeypatch.setenv("SLATE_FULFILLMENT_PARTNER_NAME", "Harbourside Dubbing")
+    reset_settings()
+    try:
+        outcomes = {r.asset_name: r for r in sync_proxies(portal_client, db, blobs, [SUB_REQUEST])}
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    refused = outcomes["locked_proxy"]
+    assert refused.outcome == "refused" and refused.blob_key is None and refused.version_id is None
+    assert f"watermarked for {FULFILLMENT_PARTNER}, not for Harbourside Dubbing" in refused.reason
     assert outcomes["final_proxy"].outcome == "attached"
     assert proxy_versions(db, SUB_REQUEST)["locked_proxy"] == []
+    assert [k for k in blobs.list() if "/locked_proxy/" in k] == []

@@ -117,6 +117,7 @@ def asset_view(row: AssetRow) -> DownloadAsset:
         checksum=row.checksum,
         qc_status=QcStatus(row.qc_status),
         created_at=aware(row.created_at),
+        watermark_partner=row.partner,
     )
 
 
