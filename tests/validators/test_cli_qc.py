@@ -311,6 +311,29 @@ def test_fix_retimes_between_frame_rates(tmp_path: Path) -> None:
     assert "TT_DRIFT" not in {f["code"] for f in json.loads(check.output)["findings"]}
 
 
+def test_fix_claims_drift_clean_only_against_a_reference(tmp_path: Path) -> None:
+    at_24 = [(b * 1000 // 1001, e * 1000 // 1001, t) for b, e, t in clean_events(40)]
+    reference = write(tmp_path, "ref.srt", srt(clean_events(40)))
+    source = write(tmp_path, "r.srt", srt(at_24))
+    args = ["fix", str(source), "--out", str(tmp_path / "out"), "--fps", "24"]
+    unbacked = runner.invoke(app, [*args, "--to-fps", "23.976"])
+    assert unbacked.exit_code == 0, unbacked.output
+    assert "not checked: TT_DRIFT: no reference timing (--reference)" in unbacked.output
+    assert not any("clean for" in line and "TT_DRIFT" in line for line in unbacked.output.splitlines())
+    backed = runner.invoke(app, [*args, "--to-fps", "23.976", "--reference", str(reference)])
+    assert backed.exit_code == 0, backed.output
+    assert "clean for TT_DRIFT" in backed.output and "not checked" not in backed.output
+    # The check is real: retimed to the wrong rate, the drift against the reference stays.
+    wrong = runner.invoke(app, [*args, "--to-fps", "25", "--reference", str(reference)])
+    assert wrong.exit_code == 1 and "still: TT_DRIFT" in wrong.output, wrong.output
+    missing = runner.invoke(app, [*args, "--to-fps", "23.976", "--reference", str(tmp_path / "none.srt")])
+    assert missing.exit_code == 2 and "--reference" in missing.output
+    # Without a frame rate the frame-based rules cannot run either, so they are not claimed.
+    no_rate = runner.invoke(app, ["fix", str(source), "--out", str(tmp_path / "plain")])
+    assert "clean for TT_MIN_DURATION" in no_rate.output, no_rate.output
+    assert "not checked: TT_NOT_FRAME_ALIGNED: no frame rate (--fps)" in no_rate.output
+
+
 def test_shot_changes_and_forced_narrative_options(tmp_path: Path) -> None:
     events = [(ms(24), ms(72), "One."), (ms(100), ms(150), "Two.")]
     path = write(tmp_path, "s.srt", srt(events))

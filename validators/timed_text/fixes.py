@@ -31,6 +31,7 @@ __all__ = [
     "shift",
     "snap_to_frames",
     "start_offset",
+    "unchecked",
 ]
 
 
@@ -164,6 +165,26 @@ FIXES_CODES: dict[str, frozenset[str]] = {
     "close": frozenset({"TT_BRIDGE_GAP", "TT_GAP"}),
     "extend": frozenset({"TT_MIN_DURATION"}),
 }
+
+
+_FRAME_CODES = frozenset({"TT_GAP", "TT_BRIDGE_GAP", "TT_NOT_FRAME_ALIGNED"})
+
+
+def unchecked(codes: frozenset[str], *, fps: bool, reference: bool, gap_checks: bool) -> dict[str, str]:
+    """The codes among ``codes`` whose check cannot run on the written file, and why.
+
+    A fix claims "clean" only for rules that were checked: drift needs a reference timing, the
+    frame-based rules a frame rate, and the gap rules a language that has them.
+    """
+    reasons: dict[str, str] = {}
+    if not reference and "TT_DRIFT" in codes:
+        reasons["TT_DRIFT"] = "no reference timing (--reference)"
+    for code in sorted(codes & _FRAME_CODES):
+        if not fps:
+            reasons[code] = "no frame rate (--fps)"
+        elif not gap_checks and code != "TT_NOT_FRAME_ALIGNED":
+            reasons[code] = "the language has no gap rules"
+    return reasons
 
 
 @dataclass(frozen=True)
