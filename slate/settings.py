@@ -6,13 +6,19 @@ type and one default, and tests can point Slate at a temporary home with :func:`
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "reset_settings"]
+from slate.errors import ConfigurationError
+
+__all__ = ["DEV_WEBHOOK_SECRET", "Settings", "get_settings", "reset_settings"]
+
+#: The webhook secret Slate ships with: good enough on loopback (demo, tests), nowhere else.
+DEV_WEBHOOK_SECRET = "slate-dev-webhook-secret"
 
 
 def _default_home() -> Path:
@@ -91,7 +97,7 @@ class Settings(BaseSettings):
     #: Times a download is resumed (by Range) after an interruption before giving up.
     portal_download_resumes: int = 5
     #: Shared HMAC secret of the portal's webhooks (emulator signs, receiver verifies).
-    webhook_secret: SecretStr = SecretStr("slate-dev-webhook-secret")
+    webhook_secret: SecretStr = SecretStr(DEV_WEBHOOK_SECRET)
     #: Where the emulator keeps its SQLite file and stored files; empty means under ``home``.
     portal_emulator_data_dir: Path | None = None
     #: Where the emulator sends its webhooks; empty sends none (they wait in its outbox).
@@ -139,8 +145,26 @@ class Settings(BaseSettings):
     pause_poll_seconds: int = 5
     #: Delivery bandwidth when no rate is given, in Mb/s (steps of 10 from 10 to 1000).
     delivery_rate_mbps: int = 100
+    #: A delivering worker's claim on its request lasts this long unless renewed (it renews every
+    #: quarter); a worker that died blocks a restarted delivery at most about this long, in seconds.
+    delivery_lease_seconds: float = Field(default=60.0, gt=0)
     #: Portal requests applied per reconcile task (keeps task runs per flow in the tens).
     reconcile_page_size: int = 500
+
+    # --- webhook receiver: the shipped secret stays on loopback (issue 3, review) ---
+    def check_webhook_receiver_host(self, host: str) -> None:
+        """Refuse to expose the receiver beyond this machine with the shipped secret.
+
+        Anyone can read :data:`DEV_WEBHOOK_SECRET` in the source and sign events that start flow
+        runs, so a receiver reachable from other hosts must have its own secret.
+        """
+        if self.webhook_secret.get_secret_value() == DEV_WEBHOOK_SECRET and not _is_loopback(host):
+            raise ConfigurationError(
+                f"the webhook receiver would listen on {host} with the built-in development secret; "
+                "set SLATE_WEBHOOK_SECRET to the secret shared with the portal, or listen on 127.0.0.1",
+                setting="webhook_secret",
+                host=host,
+            )
 
     @property
     def effective_database_url(self) -> str:
@@ -163,6 +187,16 @@ class Settings(BaseSettings):
     def effective_blob_root(self) -> Path:
         """Where ``LocalStore`` keeps objects."""
         return self.blob_root or self.home / "objects"
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # another name: it may resolve to anything
 
 
 @lru_cache(maxsize=1)

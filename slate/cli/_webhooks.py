@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from slate.errors import ConfigurationError
 from slate.models import DispatchState
 from slate.settings import get_settings
 
@@ -71,12 +72,18 @@ def webhook_receiver(
     import uvicorn
 
     settings = get_settings()
+    bind = host or settings.webhook_receiver_host
+    try:
+        settings.check_webhook_receiver_host(bind)
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     # The app lives in deployments/ (it talks to Prefect); uvicorn imports it by name so that
     # slate/ itself never imports Prefect.
     uvicorn.run(
         "deployments.webhook_receiver:create_app",
         factory=True,
-        host=host or settings.webhook_receiver_host,
+        host=bind,
         port=port or settings.webhook_receiver_port,
         access_log=False,
         log_level="warning",

@@ -4,16 +4,31 @@ stored before 202, a redelivery 200 with nothing new, 503 when the outbox cannot
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from slate.backlot.webhooks import HEADER_ID, HEADER_SIGNATURE, EventType, sign, signature_headers
+from slate.errors import ConfigurationError
+from slate.settings import DEV_WEBHOOK_SECRET, Settings
 from slate.store import Database
 from slate.store.webhook_events import DispatchState, count_by_state, get_event
-from tests.deployments.helpers import SECRET, make_event, post, signed
+from tests.deployments.helpers import SECRET, free_port, make_event, post, signed
+
+SLATE = str(Path(sys.executable).with_name("slate"))
+
+
+def _slate_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of a ``slate`` subprocess: no SLATE_ settings but ``settings`` and a home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLATE_")}
+    return {**env, "SLATE_HOME": str(tmp_path), **settings}
 
 
 def _stored(database: Database) -> int:
@@ -143,3 +158,33 @@ def test_logs_name_the_event_but_never_the_secret_or_signature(
         assert signature.removeprefix("v1=") not in text_logged
     assert SECRET not in text_logged
     assert sign(SECRET, 0, b"").removeprefix("v1=") not in text_logged
+
+
+def test_receiver_refuses_a_public_interface_with_the_built_in_secret(tmp_path: Path) -> None:
+    port = free_port()
+    command = [SLATE, "webhook-receiver", "--host", "0.0.0.0", "--port", str(port)]
+    done = subprocess.run(  # a receiver that started would run until the timeout fails the test
+        command,
+        check=False,
+        env=_slate_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "SLATE_WEBHOOK_SECRET" in done.stderr and "0.0.0.0" in done.stderr
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])
+def test_built_in_secret_is_fine_on_loopback(host: str) -> None:
+    Settings().check_webhook_receiver_host(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3", "receiver.example.org"])
+def test_built_in_secret_is_refused_off_loopback(host: str) -> None:
+    settings = Settings(webhook_secret=SecretStr(DEV_WEBHOOK_SECRET))
+    with pytest.raises(ConfigurationError, match="SLATE_WEBHOOK_SECRET") as caught:
+        settings.check_webhook_receiver_host(host)
+    assert caught.value.data["setting"] == "webhook_secret"
+    Settings(webhook_secret=SecretStr("a-real-secret")).check_webhook_receiver_host(host)
