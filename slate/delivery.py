@@ -19,18 +19,26 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from slate import lifecycle
 from slate.backlot import DeliveryDeclaration, DeliveryStatus, PortalClient, PortalDelivery, TimeBase
 from slate.bandwidth import SharedBucket, validate_rate_mbps
+from slate.delivery_claim import DeliveryClaim
 from slate.errors import IntegrityError, NotFound, TransitionError
 from slate.lifecycle import LifecycleEvent, deliverable_versions
-from slate.models import AssetColor, AssetVersion, DeliveryOutcome, Service
-from slate.objects import BlobStore
+from slate.models import AssetColor, AssetVersion, DeliveryOutcome, MaterialStatus, Service, SourceRequest
+from slate.objects import BlobStore, ObjectInfo
 from slate.store import AssetVersionRow, Database, DeliveryRow, get_request
 
-__all__ = ["DeliveryReceipt", "current_version", "declaration_for", "deliver_request"]
+__all__ = [
+    "DELIVERY_BUCKET",
+    "DeliveryReceipt",
+    "Preflight",
+    "current_version",
+    "declaration_for",
+    "deliver_request",
+]
 
 _SPEAKERS = {"FL": "L", "FR": "R", "FC": "C", "LFE": "LFE", "BL": "Ls", "SL": "Ls", "BR": "Rs", "SR": "Rs"}
 _TIME_BASE = re.compile(rb'ttp:timeBase\s*=\s*"(\w+)"')
@@ -38,7 +46,12 @@ _FRAME_RATE = re.compile(rb'ttp:frameRate\s*=\s*"(\d+)"')
 _MULTIPLIER = re.compile(rb'ttp:frameRateMultiplier\s*=\s*"(\d+)\s+(\d+)"')
 _DONE = {DeliveryStatus.PENDING_INSPECTION, DeliveryStatus.PROCESSED, DeliveryStatus.ACCEPTED}
 
+#: One bandwidth budget for every delivery, whatever rate each asks for (see :mod:`slate.bandwidth`).
+DELIVERY_BUCKET = "delivery"
+
 Progress = Callable[[int, int], None]
+#: Sees the request as delivered, the version, its fetched bytes and their info; raises to refuse.
+Preflight = Callable[[SourceRequest, AssetVersion, Path, ObjectInfo], None]
 
 
 class DeliveryReceipt(BaseModel):
@@ -139,39 +152,14 @@ def _recorded(database: Database, version: AssetVersion) -> DeliveryRow | None:
         )
 
 
-def _start_attempt(database: Database, version: AssetVersion, service: Service, destination: str) -> int:
-    with database.session() as session:
-        session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.request_id == version.request_id,
-                DeliveryRow.outcome == DeliveryOutcome.PENDING.value,
-            )
-            .values(
-                outcome=DeliveryOutcome.FAILED.value, receipt={"abandoned": "a later attempt superseded it"}
-            )
+def _refuse_if_delivered(database: Database, version: AssetVersion) -> None:
+    if _recorded(database, version) is not None:
+        raise TransitionError(
+            f"{version.request_id}: version {version.version_id} is already delivered",
+            request_id=version.request_id,
+            version_id=version.version_id,
+            rule="a version is delivered to its request once",
         )
-        attempt = (
-            session.scalar(
-                select(func.max(DeliveryRow.attempt)).where(DeliveryRow.request_id == version.request_id)
-            )
-            or 0
-        ) + 1
-        session.add(
-            DeliveryRow(
-                request_id=version.request_id,
-                version_id=version.version_id,
-                attempt=attempt,
-                destination=destination,
-                service_type=service.type.value,
-                service_other=service.other,
-                bytes_sent=0,
-                receipt={},
-                outcome=DeliveryOutcome.PENDING.value,
-                started_at=datetime.now(UTC),
-            )
-        )
-    return attempt
 
 
 def _already_on_portal(portal: PortalClient, version: AssetVersion) -> PortalDelivery | None:
@@ -205,6 +193,7 @@ def _finish(
         row.bytes_sent = figures["bytes_sent"]
         row.seconds = figures["seconds"]
         row.finished_at = datetime.now(UTC)
+        row.lease_until = None
         row.receipt = {**delivered.model_dump(mode="json", by_alias=True), **figures}
         if not ok:
             return []
@@ -214,9 +203,22 @@ def _finish(
         )
 
 
+def _fetch(blobs: BlobStore, version: AssetVersion, folder: Path) -> tuple[Path, ObjectInfo]:
+    """The version's bytes in a scratch folder, checked against the digest recorded at ingest."""
+    path = folder / version.file_name
+    info = blobs.get_to_path(version.blob_key, path)
+    if info.sha256 is not None and info.sha256 != version.sha256:
+        raise IntegrityError(
+            f"stored object {version.blob_key} does not match version {version.version_id}'s SHA-256",
+            key=version.blob_key,
+            rule="stored checksums match",
+        )
+    return path, info
+
+
 def _upload(
     portal: PortalClient,
-    blobs: BlobStore,
+    path: Path,
     version: AssetVersion,
     service: Service,
     limiter: Callable[[int], None],
@@ -231,21 +233,38 @@ def _upload(
         if progress:
             progress(sent, version.size)
 
-    with tempfile.TemporaryDirectory(prefix="slate-deliver-") as scratch:
-        path = Path(scratch) / version.file_name
-        info = blobs.get_to_path(version.blob_key, path)
-        if info.sha256 is not None and info.sha256 != version.sha256:
-            raise IntegrityError(
-                f"stored object {version.blob_key} does not match version {version.version_id}'s SHA-256",
-                key=version.blob_key,
-                rule="stored checksums match",
-            )
-        started = time.monotonic()
-        delivered = portal.deliver(
-            version.request_id, path, declaration_for(version, path, service), rate_limiter=metered
-        )
-        seconds = time.monotonic() - started
-    return delivered, {"bytes_sent": sent, "seconds": round(seconds, 3)}
+    started = time.monotonic()
+    delivered = portal.deliver(
+        version.request_id, path, declaration_for(version, path, service), rate_limiter=metered
+    )
+    return delivered, {"bytes_sent": sent, "seconds": round(time.monotonic() - started, 3)}
+
+
+def _send(
+    database: Database,
+    portal: PortalClient,
+    path: Path,
+    version: AssetVersion,
+    service: Service,
+    claim: DeliveryClaim,
+    rate: int,
+    progress: Progress | None,
+) -> tuple[PortalDelivery, dict[str, Any]]:
+    """Recover the delivery the portal already holds, or upload it, renewing the claim as bytes go."""
+    _refuse_if_delivered(database, version)  # a worker that held the claim before us may have finished
+    found = _already_on_portal(portal, version)
+    if found is not None:
+        return found, {"bytes_sent": 0, "seconds": 0.0, "recovered": True}
+    bucket = SharedBucket(database, DELIVERY_BUCKET, rate)
+
+    def limiter(nbytes: int) -> None:
+        bucket(nbytes)
+        claim.renew_if_due()
+
+    try:
+        return _upload(portal, path, version, service, limiter, progress)
+    finally:
+        bucket.release()
 
 
 def deliver_request(
@@ -259,30 +278,33 @@ def deliver_request(
     actor: str,
     destination: str = "portal",
     progress: Progress | None = None,
+    preflight: Preflight | None = None,
+    lease_seconds: float = 60.0,
 ) -> DeliveryReceipt:
-    """Deliver the request's current version at most ``rate_mbps`` (shared by all workers)."""
+    """Deliver the request's current version at most ``rate_mbps`` (shared by all workers).
+
+    ``preflight`` sees the request as it will be delivered, the version, and its bytes fetched from
+    the store, and raises to refuse; the QC layer passes the delivery-preconditions validator.
+    ``lease_seconds`` bounds how long a worker that died mid-upload keeps others waiting.
+    """
     rate = validate_rate_mbps(rate_mbps)
     service, version = _prepare(database, request_id, service, actor)
-    if _recorded(database, version) is not None:
-        raise TransitionError(
-            f"{request_id}: version {version.version_id} is already delivered", request_id=request_id
-        )
-    attempt = _start_attempt(database, version, service, destination)
-    found = _already_on_portal(portal, version)
-    recovered = found is not None
-    if found is not None:
-        delivered, figures = found, {"bytes_sent": 0, "seconds": 0.0, "recovered": True}
-    else:
-        limiter = SharedBucket(database, f"delivery-{rate}mbps", rate)
+    _refuse_if_delivered(database, version)
+    with tempfile.TemporaryDirectory(prefix="slate-deliver-") as scratch:
+        path, info = _fetch(blobs, version, Path(scratch))
+        if preflight is not None:
+            preflight(*_as_delivered(database, version), path, info)
+        claim = DeliveryClaim.take(database, version, service, destination, lease_seconds)
         try:
-            delivered, figures = _upload(portal, blobs, version, service, limiter, progress)
-        finally:
-            limiter.release()
-    events = _finish(database, version, attempt, delivered, figures, actor)
+            delivered, figures = _send(database, portal, path, version, service, claim, rate, progress)
+            events = _finish(database, version, claim.attempt, delivered, figures, actor)
+        except BaseException as exc:
+            claim.abandon(exc)
+            raise
     return DeliveryReceipt(
         request_id=request_id,
         version_id=version.version_id,
-        attempt=attempt,
+        attempt=claim.attempt,
         portal_delivery_id=delivered.delivery_id,
         portal_status=delivered.status.value,
         outcome=DeliveryOutcome.DELIVERED if events else DeliveryOutcome.FAILED,
@@ -295,6 +317,20 @@ def deliver_request(
         bytes_sent=figures["bytes_sent"],
         seconds=figures["seconds"],
         rate_mbps=rate,
-        recovered=recovered,
+        recovered=bool(figures.get("recovered")),
         events=events,
     )
+
+
+def _as_delivered(database: Database, version: AssetVersion) -> tuple[SourceRequest, AssetVersion]:
+    """The request and version as delivery will leave them.
+
+    A RECEIVED request is accepted on delivery (the lifecycle's rule), which also makes its GRAY
+    version the active LIGHT_BLUE one; the preconditions are judged on that state.
+    """
+    with database.session() as session:
+        request = get_request(session, version.request_id)
+    if request.material_status is not MaterialStatus.RECEIVED:
+        return request, version
+    accepted = request.model_copy(update={"material_status": MaterialStatus.ACCEPTED})
+    return accepted, version.model_copy(update={"color": AssetColor.LIGHT_BLUE})

@@ -4,25 +4,77 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from uuid import UUID
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from pydantic import ValidationError
 
 from slate.delivery import DeliveryReceipt, deliver_request
-from slate.models import Service, ServiceType
+from slate.errors import InvalidInput, TransitionError
+from slate.models import AssetVersion, Service, ServiceType, SourceRequest
+from slate.objects import ObjectInfo
+from slate.settings import get_settings
 from slate.store import get_request
 from tasks._runtime import actor, blobs, database, emit, portal
+from validators import QCContext, Severity
+from validators.delivery import DeliveryCandidate
+from validators.delivery import validate as validate_delivery
 
-__all__ = ["deliver_version", "parse_service"]
+__all__ = ["check_preconditions", "deliver_version", "parse_service"]
 
 
 def parse_service(value: str | None) -> Service | None:
-    """``SUBTITLING`` → Service; ``OTHER: text`` carries its text; None or empty → None."""
+    """``SUBTITLING`` → Service; ``OTHER: text`` carries its text; None or empty → None.
+
+    A bad value is refused with the allowed ones listed, since an operator types it in a form.
+    """
     if not value:
         return None
     kind, _, other = value.partition(":")
-    return Service(type=ServiceType(kind.strip().upper()), other=other.strip() or None)
+    allowed = ", ".join(t.value for t in ServiceType)
+    try:
+        service_type = ServiceType(kind.strip().upper())
+    except ValueError:
+        raise InvalidInput(
+            f"service_type {value!r} is not a Service Type; one of {allowed} (OTHER: text for another)",
+            parameter="service_type",
+            value=value,
+            rule="a Service Type from the portal's list",
+        ) from None
+    try:
+        return Service(type=service_type, other=other.strip() or None)
+    except ValidationError as exc:
+        reason = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise InvalidInput(
+            f"service_type {value!r}: {reason}",
+            parameter="service_type",
+            value=value,
+            rule="OTHER carries a text: 'OTHER: what the service is'",
+        ) from None
+
+
+def check_preconditions(request: SourceRequest, version: AssetVersion, path: Path, info: ObjectInfo) -> None:
+    """The delivery-preconditions validator over the bytes about to go; any blocker refuses the delivery."""
+    candidate = DeliveryCandidate(
+        request=request,
+        version=version,
+        recomputed_size=path.stat().st_size,
+        recomputed_md5=info.md5,
+        recomputed_sha256=info.sha256,
+    )
+    context = QCContext(asset_type="delivery", language=request.language, profile_name="delivery")
+    report = validate_delivery(candidate, context)
+    blockers = [f for f in report.findings if f.severity is Severity.BLOCKER]
+    if blockers:
+        raise TransitionError(
+            f"{request.request_id}: not delivered, the preconditions fail: "
+            + "; ".join(f"{f.code}: {f.message}" for f in blockers),
+            request_id=request.request_id,
+            findings=[f.code for f in blockers],
+            rule="delivery preconditions (validators.delivery)",
+        )
 
 
 def _progress_reporter() -> Callable[[int, int], None]:
@@ -79,6 +131,8 @@ def deliver_version(request_id: str, service_type: str | None, rate_mbps: int) -
             rate_mbps=rate_mbps,
             actor=actor(),
             progress=_progress_reporter(),
+            preflight=check_preconditions,
+            lease_seconds=get_settings().delivery_lease_seconds,
         )
         with db.session() as session:
             emit(receipt.events, get_request(session, request_id))

@@ -35,6 +35,8 @@ def slate_env(
         "SLATE_PORTAL_BACKOFF_BASE": "0.05",
         "SLATE_PORTAL_BACKOFF_MAX": "0.2",
         "SLATE_PAUSE_POLL_SECONDS": "1",
+        # A killed worker's delivery claim runs out in seconds, so its restart need not wait a minute.
+        "SLATE_DELIVERY_LEASE_SECONDS": "3",
         "SLATE_LOG_FORMAT": "json",
     }
     monkeypatch.delenv("SLATE_DATABASE_URL", raising=False)

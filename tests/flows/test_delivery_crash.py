@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from flows.ingest import ingest
 from flows.intake import intake
 from slate.backlot import DeliveryStatus
 from slate.demo import make_printmaster
+from slate.errors import ConflictError, SlateError, TransitionError
 from slate.models import DeliveryOutcome, MaterialStatus
 from slate.store import Database, DeliveryRow, get_request
 from tests.fixtures.portal import PortalServer
@@ -84,9 +86,58 @@ def test_a_delivery_killed_half_way_restarts_and_delivers_once(
     assert [d.delivery_id for d in complete] == [delivery_id]
     assert len(deliveries) == 2  # the abandoned upload stays on the portal, incomplete
     with slate_db.session() as session:
-        outcomes = [row.outcome for row in session.query(DeliveryRow).filter_by(request_id=request_id)]
+        rows = session.query(DeliveryRow).filter_by(request_id=request_id).order_by(DeliveryRow.attempt).all()
         assert get_request(session, request_id).material_status is MaterialStatus.DELIVERED
-    assert sorted(outcomes) == sorted([DeliveryOutcome.FAILED.value, DeliveryOutcome.DELIVERED.value])
+    assert [r.outcome for r in rows] == [DeliveryOutcome.FAILED.value, DeliveryOutcome.DELIVERED.value]
+    assert "abandoned" in rows[0].receipt  # the dead worker's claim ran out and the restart took over
+    assert rows[1].lease_until is None
+
+
+def test_two_workers_delivering_one_request_at_once_upload_it_once(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    """An operator's delivery beside a lifecycle run: one uploads, the other is refused or waits it out."""
+    from slate.delivery import deliver_request
+    from slate.models import Service, ServiceType
+    from slate.objects import open_blob_store
+
+    request_id, media = _printmaster_request(portal, tmp_path)
+    ingest(request_id, str(media))
+    receipts: list[Any] = []
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            with portal.client() as client:
+                receipts.append(
+                    deliver_request(
+                        slate_db,
+                        open_blob_store(),
+                        client,
+                        request_id,
+                        service=Service(type=ServiceType.MIXING),
+                        rate_mbps=10,
+                        actor=name,
+                        lease_seconds=3,
+                    )
+                )
+        except SlateError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(f"worker-{n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert len(receipts) == 1 and len(errors) == 1, (receipts, errors)
+    assert isinstance(errors[0], ConflictError | TransitionError)
+    assert errors[0].data["request_id"] == request_id
+    uploads = [d for d in _portal_deliveries(portal, request_id) if d.bytes_received]
+    assert [d.delivery_id for d in uploads] == [receipts[0].portal_delivery_id]
+    with slate_db.session() as session:
+        outcomes = [row.outcome for row in session.query(DeliveryRow).filter_by(request_id=request_id)]
+    assert outcomes.count(DeliveryOutcome.DELIVERED.value) == 1
 
 
 def test_a_delivery_whose_record_was_lost_is_recovered_not_sent_again(

@@ -1,0 +1,65 @@
+"""The deliver flow runs the delivery-preconditions validator before a byte moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.deliver import deliver
+from flows.ingest import ingest
+from flows.intake import intake
+from slate.demo import make_printmaster
+from slate.errors import InvalidInput, TransitionError
+from slate.models import MaterialStatus, PortalStatus
+from slate.store import Database, DeliveryRow, SourceRequestRow, get_request
+from tasks.deliver import parse_service
+from tests.fixtures.portal import PortalServer
+
+
+def _received_printmaster(portal: PortalServer, tmp_path: Path) -> str:
+    spec = {"movieId": "81000009", "title": "Ebb", "sourceType": "AUDIO_PRINTMASTER", "audioChannels": 6}
+    request_id = str(portal.create_assignment(**spec)["requestId"])
+    event = {
+        "id": f"EVT-{request_id}",
+        "type": "assignment.created",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "request_id": request_id,
+        "data": {},
+    }
+    intake(event)
+    ingest(request_id, str(make_printmaster(tmp_path / "ebb_51.wav", seconds=2)))
+    return request_id
+
+
+def test_a_request_the_portal_no_longer_takes_files_for_is_refused_before_upload(
+    portal: PortalServer, slate_db: Database, slate_env: dict[str, Any], tmp_path: Path
+) -> None:
+    request_id = _received_printmaster(portal, tmp_path)
+    with slate_db.session() as session:  # the portal closed it; reconcile recorded that
+        row = session.get(SourceRequestRow, request_id)
+        assert row is not None
+        row.portal_status = PortalStatus.ACCEPTED.value
+    uploads = portal.calls("PUT /v1/deliveries/{delivery_id}/file")
+
+    with pytest.raises(TransitionError) as refused:
+        deliver(request_id, service_type="MIXING")
+
+    assert "DELIVERY_REQUEST_STATUS" in refused.value.data["findings"]
+    assert portal.calls("PUT /v1/deliveries/{delivery_id}/file") == uploads
+    with slate_db.session() as session:
+        assert session.query(DeliveryRow).filter_by(request_id=request_id).count() == 0
+        assert get_request(session, request_id).material_status is MaterialStatus.RECEIVED
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("SUBTITLES-ISH", "one of SUBTITLING"), ("OTHER", "OTHER carries a text")],
+)
+def test_a_bad_service_type_names_the_parameter_and_what_is_allowed(value: str, expected: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_service(value)
+    assert refused.value.data["parameter"] == "service_type"
+    assert expected in str(refused.value) + refused.value.data["rule"]
