@@ -245,8 +245,33 @@ def _print(reports: list[Report], as_json: bool) -> None:
             style = _STYLE[f.severity]
             table.add_row(f"[{style}]{f.severity}[/]", f.code, str(f.location), f.message)
         console.print(table)
-        figures = ", ".join(f"{k}={v}" for k, v in report.measurements.items() if v is not None)
-        console.print(f"[dim]{figures}[/]")
+        for line in _figure_lines(report.measurements):
+            console.print(f"[dim]{line}[/]", highlight=False)
+
+
+#: Per-channel figures the table view shows; ``--json`` has them all.
+_BRIEF = ("rms_dbfs", "peak_dbfs", "true_peak_dbtp")
+
+
+def _figure_lines(measurements: dict[str, Any]) -> list[str]:
+    """The scalar figures on one line, then one short line per entry of a nested table (a channel).
+
+    Nested figures (13 per channel, a correlation matrix) would bury the findings; the table view
+    shows a few and points to ``--json`` for the rest.
+    """
+    scalars = {k: v for k, v in measurements.items() if v is not None and not isinstance(v, dict | list)}
+    lines = [", ".join(f"{k}={v}" for k, v in scalars.items())]
+    nested = [k for k in measurements if k not in scalars and measurements[k] is not None]
+    for key in nested:
+        value = measurements[key]
+        if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
+            for name, figures in value.items():
+                brief = [f"{k}={figures[k]}" for k in _BRIEF if figures.get(k) is not None]
+                brief += [flag for flag in ("silent",) if figures.get(flag) is True]
+                lines.append(f"  {name}: {', '.join(brief or [f'{len(figures)} figures'])}")
+    if nested:
+        lines.append(f"({', '.join(nested)}: all figures with --json)")
+    return lines
 
 
 def fix(

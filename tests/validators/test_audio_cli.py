@@ -66,3 +66,14 @@ def test_a_mono_set_is_one_subject(media: AudioMedia) -> None:
     files = media.mono_set("cli", ("L", "R", "C", "LFE", "Ls", "Rs"))
     code, report = qc_json(*map(str, files), "--type", "printmaster", "--layout", "5.1", "--mono-set")
     assert code == 0, report
+
+
+def test_the_table_view_keeps_per_channel_figures_short(media: AudioMedia) -> None:
+    result = runner.invoke(app, ["qc", str(media.clean()), "--type", "printmaster", "--layout", "5.1"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    channel_lines = [line.strip().split(":")[0] for line in lines if "rms_dbfs=" in line]
+    assert channel_lines == ["L", "R", "C", "LFE", "Ls", "Rs"]
+    assert all(len(line) < 100 for line in lines if "rms_dbfs=" in line)
+    assert "speech_band_share" not in result.output and "all figures with --json" in result.output
+    assert "programme_loudness_lkfs=" in result.output
