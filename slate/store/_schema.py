@@ -89,6 +89,9 @@ class AssetRow(Base):
     name: Mapped[str] = mapped_column(String(128))
     #: ``deliverable`` (what the vendor delivers) or ``material`` (what the portal gives: proxies, templates).
     role: Mapped[str] = mapped_column(String(16), default="deliverable")
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")  # migration 0004
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
 
 
 class AssetVersionRow(Base):
