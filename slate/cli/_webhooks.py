@@ -38,12 +38,52 @@ def _table(entries: list[OutboxEntry], counts: dict[DispatchState, int]) -> Tabl
     return table
 
 
+def _requeue(event_ids: list[str]) -> None:
+    """Put failed events back to pending (all, or those named); say which, and which could not be."""
+    from slate.store import open_database
+    from slate.store.webhook_events import get_event, requeue
+
+    database = open_database()
+    try:
+        with database.session() as session:
+            done = requeue(session, event_ids or None)
+            left = {e: get_event(session, e) for e in event_ids if e not in done}
+    finally:
+        database.dispose()
+    for event_id in done:
+        typer.echo(f"requeued {event_id}")
+    typer.echo(
+        f"{len(done)} failed event(s) put back to pending; the dispatcher starts them on its next pass"
+    )
+    for event_id, entry in left.items():
+        why = "no such event" if entry is None else f"it is {entry.state.value}, not failed"
+        typer.echo(f"error: not requeued {event_id}: {why}", err=True)
+    if left:
+        raise typer.Exit(1)
+
+
 def webhooks(
+    event_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="EVENT_ID", help="With --requeue: only these events.")
+    ] = None,
     state: Annotated[DispatchState | None, typer.Option("--state", help="Only events in this state.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many events, newest first.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    requeue: Annotated[
+        bool, typer.Option("--requeue", help="Put failed events (all, or the EVENT_IDs) back to pending.")
+    ] = False,
 ) -> None:
-    """List received portal webhooks and their dispatch state (pending, dispatched, ignored, failed)."""
+    """List received portal webhooks and their dispatch state (pending, dispatched, ignored, failed).
+
+    With --requeue, failed events (all, or the EVENT_IDs given) get a fresh set of attempts instead,
+    e.g. once a missing deployment has been registered.
+    """
+    if requeue:
+        _requeue(event_ids or [])
+        return
+    if event_ids:
+        typer.echo("error: event ids are taken only with --requeue", err=True)
+        raise typer.Exit(2)
     from slate.store import open_database
     from slate.store.webhook_events import count_by_state, list_events
 

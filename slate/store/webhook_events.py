@@ -7,10 +7,11 @@ acknowledged without a second run. Rows pass through :class:`DispatchState`::
 
     pending ──► dispatched      a flow run exists for it (its id is recorded)
        │  ╲───► ignored         no deployment is routed for its type (not an error)
-       └──────► failed          gave up after repeated non-transient errors (see ``last_error``)
+       └──────► failed          gave up after repeated non-transient errors (see ``last_error``);
+                                ``slate webhooks --requeue`` puts it back to pending
 
-An unreachable Prefect API is transient: the event stays ``pending`` with the error and the
-attempt count, and is dispatched when the API returns. Functions take an open
+An unreachable Prefect API is transient: the event stays ``pending`` with the error (an outage
+is not counted as an attempt), and is dispatched when the API returns. Functions take an open
 :class:`~sqlalchemy.orm.Session` (from :meth:`slate.store.Database.session`) and return pydantic
 records, never live rows.
 """
@@ -42,6 +43,7 @@ __all__ = [
     "record_event",
     "record_events",
     "record_outcomes",
+    "requeue",
     "requeue_failed",
 ]
 
@@ -216,12 +218,21 @@ def count_by_state(session: Session) -> dict[DispatchState, int]:
 
 def requeue_failed(session: Session, event_ids: Sequence[str] | None = None) -> int:
     """Put failed events (all, or those named) back to pending with a fresh attempt count."""
+    return len(requeue(session, event_ids))
+
+
+def requeue(session: Session, event_ids: Sequence[str] | None = None) -> list[str]:
+    """Like :func:`requeue_failed`, returning the ids put back (oldest first) for the operator.
+
+    Only ``failed`` events move: a named event in another state is left as it is, so requeueing
+    can never start a second run for a dispatched event.
+    """
     statement = (
         update(WebhookEventRow)
         .where(WebhookEventRow.state == DispatchState.FAILED.value)
         .values(state=DispatchState.PENDING.value, attempts=0, next_attempt_at=None)
+        .returning(WebhookEventRow.seq, WebhookEventRow.event_id)
     )
     if event_ids is not None:
         statement = statement.where(WebhookEventRow.event_id.in_(list(event_ids)))
-    result = session.execute(statement)
-    return int(getattr(result, "rowcount", 0))
+    return [event_id for _, event_id in sorted(session.execute(statement).tuples())]

@@ -19,7 +19,15 @@ from slate.backlot.webhooks import HEADER_ID, HEADER_SIGNATURE, EventType, sign,
 from slate.errors import ConfigurationError
 from slate.settings import DEV_WEBHOOK_SECRET, Settings
 from slate.store import Database
-from slate.store.webhook_events import DispatchState, count_by_state, get_event
+from slate.store.webhook_events import (
+    DispatchOutcome,
+    DispatchState,
+    count_by_state,
+    get_event,
+    list_events,
+    record_event,
+    record_outcomes,
+)
 from tests.deployments.helpers import SECRET, free_port, make_event, post, signed
 
 SLATE = str(Path(sys.executable).with_name("slate"))
@@ -188,3 +196,49 @@ def test_built_in_secret_is_refused_off_loopback(host: str) -> None:
         settings.check_webhook_receiver_host(host)
     assert caught.value.data["setting"] == "webhook_secret"
     Settings(webhook_secret=SecretStr("a-real-secret")).check_webhook_receiver_host(host)
+
+
+def test_operator_requeues_failed_events_from_the_command_line(
+    tmp_path: Path, settings: Settings, database: Database
+) -> None:
+    """``slate webhooks --requeue [EVENT_ID]`` on the real database file under SLATE_HOME."""
+    failed = [make_event(), make_event(), make_event()]
+    dispatched = make_event()
+    with database.session() as session:
+        for event in [*failed, dispatched]:
+            assert record_event(session, event)
+        seq = {e.event_id: e.seq for e in list_events(session)}
+        outcomes = [
+            DispatchOutcome(seq=seq[e.id], state=DispatchState.FAILED, attempts=8, last_error="not found")
+            for e in failed
+        ]
+        outcomes.append(DispatchOutcome(seq=seq[dispatched.id], state=DispatchState.DISPATCHED, attempts=1))
+        record_outcomes(session, outcomes)
+    env = _slate_env(tmp_path)
+
+    def slate(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [SLATE, "webhooks", *args]
+        return subprocess.run(command, check=False, env=env, cwd=tmp_path, capture_output=True, text=True)
+
+    def state(event_id: str) -> tuple[DispatchState, int]:
+        with database.session() as session:
+            entry = get_event(session, event_id)
+        assert entry is not None
+        return entry.state, entry.attempts
+
+    one = slate("--requeue", failed[1].id)
+    assert one.returncode == 0, one.stderr
+    assert f"requeued {failed[1].id}" in one.stdout and "1 failed event(s)" in one.stdout
+    assert state(failed[1].id) == (DispatchState.PENDING, 0)
+    assert state(failed[0].id) == (DispatchState.FAILED, 8)
+
+    rest = slate("--requeue")
+    assert rest.returncode == 0, rest.stderr
+    assert rest.stdout.splitlines()[:2] == [f"requeued {failed[0].id}", f"requeued {failed[2].id}"]
+    assert all(state(e.id) == (DispatchState.PENDING, 0) for e in failed)
+
+    refused = slate("--requeue", dispatched.id, "evt-nobody")
+    assert refused.returncode == 1
+    assert f"{dispatched.id}: it is dispatched, not failed" in refused.stderr
+    assert "evt-nobody: no such event" in refused.stderr
+    assert state(dispatched.id) == (DispatchState.DISPATCHED, 1)
