@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from validators.base import Severity
 from validators.timed_text.model import Document
 from validators.timed_text.readers import read_bytes, read_path
 
@@ -80,8 +81,13 @@ def test_ttml_nested_timing_seq_and_par() -> None:
 
 
 def test_ttml_parent_end_bounds_children() -> None:
-    content = '<div begin="1s" end="5s"><p begin="1s" end="9s">a</p><p begin="6s" end="7s">never</p></div>'
-    assert times(read_bytes(ttml(content), "t.xml").document) == [(2, 5)]
+    content = '<div begin="1s" end="5s"><p begin="1s" end="9s">a</p>\n<p begin="6s" end="7s">never</p></div>'
+    result = read_bytes(ttml(content), "t.xml")
+    assert times(result.document) == [(2, 5)]
+    # The second <p> is never active; it is not lost quietly.
+    [finding] = result.findings
+    assert (finding.code, finding.severity, finding.location.line) == ("TT_NEVER_SHOWN", Severity.WARNING, 5)
+    assert "begins at 00:00:07.000, after its parent ends at 00:00:05.000" in finding.message
 
 
 def test_ttml_end_before_begin_is_kept_to_be_reported() -> None:

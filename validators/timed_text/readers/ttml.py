@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from validators.base import Finding, Location, Severity
-from validators.timed_text.model import Document, Event, ReadResult, common_timescale, to_units
+from validators.timed_text.model import (
+    Document,
+    Event,
+    ReadResult,
+    common_timescale,
+    format_timecode,
+    to_units,
+)
 from validators.timed_text.readers._xml import XmlDocument, XmlError, parse_xml, split_tag
 from validators.timed_text.readers.ttml_time import parse_parameters, parse_time
 
@@ -215,7 +222,10 @@ class _Reader:
         for begin, end, node in units:
             stop = horizon if end is None else end
             if stop < begin and id(node) not in self.inverted:
-                continue  # never active: its parent ended before it began
+                # Never active (its parent ended before it began): TTML drops it, the viewer never
+                # sees its text, so the reader says so rather than lose it quietly.
+                self.findings.append(_never_shown(line(node), begin, stop, timescale))
+                continue
             events.append(Event(begin, stop, self._lines(node), source_line=line(node), italic=_italic(node)))
         return events, timescale
 
@@ -265,6 +275,17 @@ def _min(a: Fraction | None, b: Fraction | None) -> Fraction | None:
     if b is None:
         return a
     return min(a, b)
+
+
+def _never_shown(line: int | None, begin: int, parent_end: int, timescale: int) -> Finding:
+    return Finding(
+        code="TT_NEVER_SHOWN",
+        severity=Severity.WARNING,
+        message=f"<p> begins at {format_timecode(begin, timescale, None)}, after its parent ends at "
+        f"{format_timecode(parent_end, timescale, None)}: its text is never shown",
+        location=Location(line=line),
+        rule="TTML1 §10.4: a timed element is active only within its parent's interval",
+    )
 
 
 def _parse_error(message: str, line: int | None, rule: str = "well-formed TTML") -> Finding:
