@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
 from slate.backlot import DownloadAssetType, HttpPortalClient
 from slate.backlot.emulator._config import FULFILLMENT_PARTNER
+from slate.backlot.emulator._proxies import make_proxy, watermark_filter
 from slate.downloads import Selection, download_files, parse_types, select_materials
 from slate.downloads.proxy_sync import program_timing, sync_proxies
 from slate.lifecycle import create_request
@@ -24,19 +27,39 @@ AV_REQUEST = "SR-81001001-00"
 SUB_REQUEST = "SR-81001001-06"
 
 
-def gray_frame(path: Path, at: float = 0.5) -> bytes:
-    """One 320x180 frame of ``path`` as 8-bit gray pixels."""
-    command = ["ffmpeg", "-nostdin", "-v", "error", "-ss", str(at), "-i", str(path), "-frames:v", "1"]
-    command += ["-vf", "scale=320:180", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-    return subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
+def gray_frame(
+    path: Path, burn: str | None = None, *, expansion: Literal["none", "normal"] = "none"
+) -> bytes:
+    """The 320x180 frame of ``path`` at 0.5 s as 8-bit gray pixels.
+
+    With ``burn``, that text is first drawn on the frame exactly as the emulator draws a watermark
+    (its own drawtext settings), giving what a locked proxy made for that name should look like.
+    """
+    with tempfile.TemporaryDirectory(prefix="slate-test-wm-") as tmp:
+        drawn = ""
+        if burn is not None:
+            text_file = Path(tmp) / "name.txt"
+            text_file.write_text(burn, encoding="utf-8")
+            drawn = watermark_filter(text_file, expansion=expansion) + ","
+        command = ["ffmpeg", "-nostdin", "-v", "error", "-ss", "0.5", "-i", str(path), "-frames:v", "1"]
+        command += ["-vf", f"{drawn}scale=320:180", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+        return subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
 
 
-def mean_difference(a: bytes, b: bytes, rows: range, cols: range) -> float:
-    total = sum(abs(a[y * 320 + x] - b[y * 320 + x]) for y in rows for x in cols)
-    return total / (len(rows) * len(cols))
+def misdrawn(locked: bytes, final: bytes, expected: bytes) -> tuple[int, int]:
+    """How many pixels the watermark covers, and at how many the locked proxy disagrees with ``expected``.
+
+    Watermark pixels depart from the unmarked Final Proxy by more than compression noise (16
+    levels) in either picture; a disagreement is a stroke present in one picture only (48 levels).
+    """
+    assert len(locked) == len(final) == len(expected) == 320 * 180
+    mark = [
+        i for i in range(len(final)) if abs(locked[i] - final[i]) > 16 or abs(expected[i] - final[i]) > 16
+    ]
+    return len(mark), sum(abs(locked[i] - expected[i]) > 48 for i in mark)
 
 
-def test_the_locked_proxy_carries_the_watermark(
+def test_the_locked_proxy_carries_the_fulfillment_partners_name(
     portal: PortalServer, portal_client: HttpPortalClient, tmp_path: Path
 ) -> None:
     portal.seed(with_proxies=True)
@@ -44,12 +67,30 @@ def test_the_locked_proxy_carries_the_watermark(
     download_files(portal_client, files, tmp_path)
     by_type = {f.asset.type: tmp_path / f.relpath for f in files}
     locked, final = gray_frame(by_type[T.LOCKED_PROXY]), gray_frame(by_type[T.FINAL_PROXY])
-    assert len(locked) == len(final) == 320 * 180
-    # The emulator burns the partner's name, boxed, in the middle of the picture.
-    centre = mean_difference(locked, final, range(75, 105), range(60, 260))
-    corner = mean_difference(locked, final, range(0, 40), range(0, 60))
-    assert centre > 25, centre
-    assert corner < 4 and centre > 8 * max(corner, 1.0), (centre, corner)
+    # Our name drawn on the Final Proxy's picture is what the locked proxy shows, stroke for stroke.
+    area, wrong = misdrawn(locked, final, gray_frame(by_type[T.FINAL_PROXY], burn=FULFILLMENT_PARTNER))
+    assert area > 2000 and wrong <= area // 100, (area, wrong)
+    # Any other name does not match: another vendor's, and ours with one letter changed.
+    for other in ("Harbourside Dubbing", "Slate Localisation"):
+        area, wrong = misdrawn(locked, final, gray_frame(by_type[T.FINAL_PROXY], burn=other))
+        assert wrong > 100, (other, area, wrong)
+
+
+def test_a_partner_name_with_percent_signs_and_backslashes_is_burned_in_literally(tmp_path: Path) -> None:
+    source = tmp_path / "source.mp4"
+    picture = ["-f", "lavfi", "-i", "testsrc=size=320x180:rate=24:duration=1", "-pix_fmt", "yuv420p"]
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *picture, str(source)], check=True, timeout=60)
+    name = "Acme %{pts} 100% \\o/"
+    final_path = make_proxy(source, tmp_path / "final.mp4")
+    locked = gray_frame(make_proxy(source, tmp_path / "locked.mp4", watermark=name))
+    final = gray_frame(final_path)
+    # Drawn by drawtext's own escapes (\% and \\), the name as written is what the proxy shows...
+    escaped = name.replace("\\", "\\\\").replace("%", "\\%")
+    area, wrong = misdrawn(locked, final, gray_frame(final_path, burn=escaped, expansion="normal"))
+    assert area > 2000 and wrong <= area // 100, (area, wrong)
+    # ...not the name with %{pts} expanded to the frame's time.
+    area, wrong = misdrawn(locked, final, gray_frame(final_path, burn=name, expansion="normal"))
+    assert wrong > 100, (area, wrong)
 
 
 @pytest.fixture
