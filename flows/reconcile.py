@@ -37,7 +37,7 @@ def reconcile() -> int:
     for start in range(0, len(requests), size):
         changes += apply_request_chunk(_whole(requests[start : start + size]))
     changes += apply_redelivery_requests(_whole(redeliveries + failed_inspections(_whole(requests))))
-    save_watermarks(_whole(requests), _whole(redeliveries))
+    save_watermarks(_whole(requests), _whole(redeliveries), _whole(changes))
     changes += [
         Change(request_id=p.request_id, kind="proxy", detail=f"{p.kind.value} attached")
         for p in sync_proxies_task()
@@ -47,4 +47,4 @@ def reconcile() -> int:
     if started:
         changes.append(Change(request_id="-", kind="webhooks", detail=f"{started} stored event(s) started"))
     publish_changes(changes, len(requests) + len(redeliveries))
-    return len([c for c in changes if c.kind != "skipped"])
+    return len([c for c in changes if c.kind not in ("skipped", "retry")])

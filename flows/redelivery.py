@@ -21,7 +21,7 @@ def redelivery(event: dict[str, Any]) -> str:
     version_id = apply_rejection(rejection)
     publish_panels([rejection.request_id])
     if version_id is None:
-        return f"{rejection.request_id}: {rejection.portal_ref} already recorded; nothing to do"
+        return f"{rejection.request_id}: {rejection.portal_ref} already answered; nothing to do"
     done = prepare_correction(rejection.request_id, version_id, rejection.reason_code)
     if done is None:
         return f"{rejection.request_id}: {rejection.reason_code} needs an operator or a new upload"

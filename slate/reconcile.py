@@ -4,8 +4,10 @@ It reads the requests and redelivery requests changed since the stored watermark
 through the same functions the webhook-driven flows use (:mod:`slate.intake`,
 :mod:`slate.redelivery`), and moves the watermark forward only after the changes are stored.
 Each item is applied in its own transaction, so one request in a state that refuses a change
-(recorded as ``skipped`` with the reason) never blocks the rest. Running it twice changes
-nothing the second time: every step is idempotent.
+(recorded as ``skipped`` with the reason) never blocks the rest. An item that failed for a
+passing reason (a concurrent edit, the portal or the store briefly unavailable) is recorded as
+``retry``, and the watermark stops short of it so the next run applies it again. Running it
+twice changes nothing the second time: every step is idempotent.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from slate.backlot import PortalClient, PortalSourceRequest, RedeliveryRequest
-from slate.errors import SlateError
+from slate.errors import ConflictError, PortalUnavailable, SlateError, StorageError
 from slate.intake import sync_request
 from slate.lifecycle import LifecycleEvent
 from slate.models import RejectionOrigin
@@ -32,11 +34,33 @@ __all__ = [
     "fetch_changed_redeliveries",
     "fetch_changed_requests",
     "read_watermark",
+    "watermark_after",
     "write_watermark",
 ]
 
 REQUEST_WATERMARK = "portal.requests"
 REDELIVERY_WATERMARK = "portal.redeliveries"
+
+#: Failures that may pass by themselves: the item is tried again by the next run.
+_TRANSIENT = (ConflictError, PortalUnavailable, StorageError)
+
+
+def _failed(request_id: str, exc: SlateError) -> Change:
+    kind = "retry" if isinstance(exc, _TRANSIENT) else "skipped"
+    return Change(request_id=request_id, kind=kind, detail=str(exc))
+
+
+def watermark_after(applied: Iterable[tuple[str, datetime]], retry: set[str]) -> datetime | None:
+    """The newest change time the watermark may move to: short of the oldest item to retry.
+
+    ``applied`` pairs each item's request id with its change time. Items at or after the oldest
+    one to retry are read again by the next run (applying them twice is harmless); None means
+    the watermark stays where it is.
+    """
+    items = list(applied)
+    oldest_retry = min((at for rid, at in items if rid in retry), default=None)
+    done = [at for _, at in items if oldest_retry is None or at < oldest_retry]
+    return max(done, default=None)
 
 
 class Change(BaseModel):
@@ -74,7 +98,7 @@ def apply_requests(database: Database, requests: Iterable[PortalSourceRequest], 
             with database.session() as session:
                 events = sync_request(session, portal, actor=actor)
         except SlateError as exc:
-            changes.append(Change(request_id=portal.request_id, kind="skipped", detail=str(exc)))
+            changes.append(_failed(portal.request_id, exc))
             continue
         if events:
             detail = ", ".join(f"{e.event.split('.')[-2]} {e.from_state or '∅'}→{e.to_state}" for e in events)
@@ -101,7 +125,7 @@ def apply_redeliveries(
                     portal_ref=item.redelivery_id,
                 )
         except SlateError as exc:
-            changes.append(Change(request_id=item.request_id, kind="skipped", detail=str(exc)))
+            changes.append(_failed(item.request_id, exc))
             continue
         if events:
             changes.append(

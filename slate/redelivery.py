@@ -21,10 +21,17 @@ from sqlalchemy.orm import Session
 from slate import lifecycle
 from slate.errors import NotFound
 from slate.lifecycle import LifecycleEvent
-from slate.models import AssetColor, Rejection, RejectionOrigin
-from slate.store import AssetVersionRow, RejectionRow
+from slate.models import AssetColor, MaterialStatus, Rejection, RejectionOrigin
+from slate.store import AssetVersionRow, RejectionRow, SourceRequestRow
 
-__all__ = ["AUTO_CORRECTIONS", "Correction", "correction_for", "record_rejection", "resolve"]
+__all__ = [
+    "AUTO_CORRECTIONS",
+    "Correction",
+    "awaiting_correction",
+    "correction_for",
+    "record_rejection",
+    "resolve",
+]
 
 
 class Correction(StrEnum):
@@ -102,6 +109,29 @@ def record_rejection(
         session, request_id, "reject", actor=actor, reason=reason, version_id=version.version_id
     )
     return Rejection.model_validate(row), events
+
+
+def awaiting_correction(session: Session, portal_ref: str) -> int | None:
+    """The rejected version of portal rejection ``portal_ref`` if nothing has answered it yet.
+
+    A rejection recorded by reconcile (its webhook was lost) or by a run that died before its
+    correction still needs one: the request is REDELIVERY_REQUESTED and no newer version of the
+    rejected asset exists. Then a redelivery run picks the work up where it stopped.
+    """
+    rejection = session.scalar(select(RejectionRow).where(RejectionRow.portal_ref == portal_ref))
+    if rejection is None or rejection.version_id is None or rejection.resolution is not None:
+        return None
+    request = session.get(SourceRequestRow, rejection.request_id)
+    if request is None or request.material_status != MaterialStatus.REDELIVERY_REQUESTED.value:
+        return None
+    rejected = session.get(AssetVersionRow, rejection.version_id)
+    assert rejected is not None  # a foreign key
+    newer = session.scalar(
+        select(AssetVersionRow.version_id).where(
+            AssetVersionRow.asset_id == rejected.asset_id, AssetVersionRow.number > rejected.number
+        )
+    )
+    return None if newer is not None else rejected.version_id
 
 
 def resolve(session: Session, rejection_id: int, resolution: str) -> None:

@@ -10,6 +10,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.events import emit_event
 
 from slate.backlot import DeliveryStatus, PortalSourceRequest, RedeliveryRequest
+from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.models import MaterialStatus, PortalStatus
 from slate.reconcile import (
     REDELIVERY_WATERMARK,
@@ -20,9 +21,12 @@ from slate.reconcile import (
     fetch_changed_redeliveries,
     fetch_changed_requests,
     read_watermark,
+    watermark_after,
     write_watermark,
 )
+from slate.redelivery import correction_for
 from slate.store import get_request
+from slate.store.webhook_events import record_events
 from tasks._runtime import actor, database, emit, portal
 from tasks.common import retry_if_transient
 
@@ -80,11 +84,35 @@ def apply_request_chunk(requests: list[PortalSourceRequest]) -> list[Change]:
 
 @task(name="apply redelivery requests")
 def apply_redelivery_requests(redeliveries: list[RedeliveryRequest]) -> list[Change]:
-    """Record every redelivery request once."""
+    """Record every redelivery request once; queue a redelivery run for those Slate can correct.
+
+    A redelivery request reconcile records first is one whose webhook never came, so the run
+    the webhook would have started is queued here (as a stored event, started by
+    :func:`dispatch_stored_webhooks` in the same reconcile run).
+    """
     with database() as db:
         changes = apply_redeliveries(db, redeliveries, actor())
+        recorded = {c.request_id for c in changes if c.kind == "redelivery"}
+        queued = [r for r in redeliveries if r.request_id in recorded and correction_for(r.reason_code)]
+        with db.session() as session:
+            record_events(session, [_redelivery_event(r) for r in queued])
     _emit_all(changes)
     return changes
+
+
+def _redelivery_event(item: RedeliveryRequest) -> WebhookEvent:
+    """The event the portal would have sent for ``item`` (failed inspections are ``delivery:<id>``)."""
+    if item.redelivery_id.startswith("delivery:"):
+        kind, data = EventType.DELIVERY_FAILED, {"deliveryId": item.delivery_id}
+    else:
+        kind, data = EventType.REDELIVERY_REQUESTED, {"redeliveryId": item.redelivery_id}
+    return WebhookEvent(
+        id=f"reconcile:{item.redelivery_id}"[:128],
+        type=kind,
+        occurred_at=item.created_at,
+        request_id=item.request_id,
+        data=data,
+    )
 
 
 @task(
@@ -119,13 +147,18 @@ def failed_inspections(requests: list[PortalSourceRequest]) -> list[RedeliveryRe
 
 
 @task(name="save watermarks")
-def save_watermarks(requests: list[PortalSourceRequest], redeliveries: list[RedeliveryRequest]) -> None:
-    """Move the watermarks to the newest change applied."""
+def save_watermarks(
+    requests: list[PortalSourceRequest], redeliveries: list[RedeliveryRequest], changes: list[Change]
+) -> None:
+    """Move the watermarks to the newest change applied, short of any item to retry."""
+    retry = {c.request_id for c in changes if c.kind == "retry"}
     with database() as db:
-        if requests:
-            write_watermark(db, REQUEST_WATERMARK, max(r.updated_at for r in requests))
-        if redeliveries:
-            write_watermark(db, REDELIVERY_WATERMARK, max(r.created_at for r in redeliveries))
+        newest = watermark_after(((r.request_id, r.updated_at) for r in requests), retry)
+        if newest is not None:
+            write_watermark(db, REQUEST_WATERMARK, newest)
+        newest = watermark_after(((r.request_id, r.created_at) for r in redeliveries), retry)
+        if newest is not None:
+            write_watermark(db, REDELIVERY_WATERMARK, newest)
 
 
 @task(name="dispatch stored webhooks")

@@ -13,7 +13,7 @@ from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.errors import NotFound
 from slate.ingest import materialize
 from slate.models import RejectionOrigin
-from slate.redelivery import Correction, correction_for, record_rejection
+from slate.redelivery import Correction, awaiting_correction, correction_for, record_rejection
 from slate.store import get_request, get_version
 from tasks._runtime import actor, blobs, database, emit, portal
 from tasks.autocorrect import autocorrect_file
@@ -76,7 +76,11 @@ def read_rejection(event: WebhookEvent) -> PortalRejection:
 
 @task(name="record rejection")
 def apply_rejection(rejection: PortalRejection) -> int | None:
-    """Record it once (RED, REDELIVERY_REQUESTED); the rejected version's id, None if already recorded."""
+    """Record it once (RED, REDELIVERY_REQUESTED); the rejected version's id, None when already answered.
+
+    A rejection recorded earlier (by reconcile, or by a run that died before correcting) still
+    returns its version while no newer version answers it, so the correction is not lost.
+    """
     with database() as db:
         with db.session() as session:
             recorded, events = record_rejection(
@@ -89,8 +93,9 @@ def apply_rejection(rejection: PortalRejection) -> int | None:
                 actor=actor(),
                 portal_ref=rejection.portal_ref,
             )
-        if not events:
-            return None
+        if not events:  # recorded before: carry on only if nothing has answered it yet
+            with db.session() as session:
+                return awaiting_correction(session, rejection.portal_ref)
         with db.session() as session:
             emit(events, get_request(session, rejection.request_id))
     return recorded.version_id

@@ -22,10 +22,12 @@ from prefect.flow_runs import resume_flow_run
 from flows.deliver import deliver
 from flows.ingest import ingest
 from flows.intake import intake
+from flows.reconcile import reconcile
 from flows.redelivery import redelivery
 from flows.validate import validate
 from slate.models import AssetColor, MaterialStatus
 from slate.store import Database, get_request, list_versions
+from slate.store.webhook_events import get_event
 from tests.fixtures.portal import PortalServer
 from tests.flows.conftest import ttml
 
@@ -135,6 +137,34 @@ def test_a_redelivery_for_an_offset_is_corrected_validated_and_delivered(
         assert get_request(session, request_id).material_status is MaterialStatus.DELIVERED
     assert [v.color for v in versions] == [AssetColor.RED, AssetColor.LIGHT_BLUE]
     assert versions[1].frozen and versions[1].file_name.endswith(".fixed.xml")
-    assert redelivery(event).endswith("already recorded; nothing to do")  # the webhook again, or reconcile
+    assert redelivery(event).endswith("already answered; nothing to do")  # the webhook again, or reconcile
     with slate_db.session() as session:
         assert len(list_versions(session, request_id)) == 2
+
+
+def test_a_redelivery_request_whose_webhook_was_lost_is_corrected_after_reconcile(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    """Reconcile records it and queues the run the webhook would have started; that run corrects."""
+    request_id = _assign_and_intake(portal)
+    ingest(request_id, str(ttml(tmp_path / "clean.xml")))
+    assert validate(request_id).startswith("accepted")
+    first = deliver(request_id, service_type="SUBTITLING")
+    with portal.client() as client:
+        portal.wait_delivery(client, first)
+    order = {"reasonCode": "METADATA_ONLY", "reason": "wrong language tag declared"}
+    redelivery_id = portal._call("POST", f"/requests/{request_id}/redelivery", json=order)["redeliveryId"]
+
+    reconcile()  # no webhook came: reconcile records the rejection and stores the missed event
+
+    with slate_db.session() as session:
+        assert get_request(session, request_id).material_status is MaterialStatus.REDELIVERY_REQUESTED
+        queued = get_event(session, f"reconcile:{redelivery_id}")
+    assert queued is not None and queued.event_type == "redelivery.requested"
+    outcome = redelivery(queued.body)  # the run the dispatcher starts from that event
+    assert "redelivered as" in outcome, outcome
+    with slate_db.session() as session:
+        assert get_request(session, request_id).material_status is MaterialStatus.DELIVERED
+        colors = [v.color for v in list_versions(session, request_id)]
+    assert colors == [AssetColor.RED, AssetColor.LIGHT_BLUE]
+    assert redelivery(queued.body).endswith("already answered; nothing to do")
