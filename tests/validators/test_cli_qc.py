@@ -148,6 +148,15 @@ def test_malformed_start_timecode_is_bad_usage(tmp_path: Path, command: str, sta
     assert not (tmp_path / "out").exists()
 
 
+def test_fix_leaves_an_event_ending_before_it_begins_to_a_person(tmp_path: Path) -> None:
+    """No rule tells the real out-time: the fix does not invent one, and the recheck still names it."""
+    path = write(tmp_path, "inv.srt", srt([(ms(24), ms(72), "Fine."), (ms(240), ms(192), "Backwards.")]))
+    result = runner.invoke(app, ["fix", str(path), "--out", str(tmp_path / "out"), "--fps", "23.976"])
+    assert result.exit_code == 1, result.output
+    assert "still: TT_MIN_DURATION event 2" in result.output
+    assert "clean for" not in result.output
+
+
 def test_unreadable_files_exit_2(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["qc", str(tmp_path / "missing.srt"), "--type", "subtitle"])
     assert missing.exit_code == 2 and "no such file" in missing.output

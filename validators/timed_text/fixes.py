@@ -83,14 +83,20 @@ def retime(document: Document, source_fps: Fraction, target_fps: Fraction) -> Fi
 
 
 def snap_to_frames(document: Document, fps: Fraction) -> FixResult:
-    """Every in- and out-time moved to the nearest frame boundary at ``fps``."""
+    """Every in- and out-time moved to the nearest frame boundary at ``fps``.
+
+    A short event keeps at least one frame; one that ends before it begins keeps its mistake,
+    since no rule tells its real out-time: it is left for a person, and QC goes on naming it.
+    """
     doc = frame_exact(document, fps)
     frame = doc.timescale * fps.denominator // fps.numerator
     changes: list[str] = []
     events = []
     for number, event in enumerate(doc.events, 1):
         begin = (2 * event.begin + frame) // (2 * frame) * frame
-        end = max(begin + frame, (2 * event.end + frame) // (2 * frame) * frame)
+        end = (2 * event.end + frame) // (2 * frame) * frame
+        if event.end > event.begin:
+            end = max(begin + frame, end)
         if (begin, end) != (event.begin, event.end):
             changes.append(
                 f"event {number}: snapped to frames, now {_tc(doc, begin, fps)}–{_tc(doc, end, fps)}"
