@@ -4,7 +4,8 @@ The dispatcher looks an event's type up in :data:`ROUTES` and creates a run of t
 deployment (``"<flow name>/<deployment name>"``), with the parameters :data:`PARAMETERS` gives.
 A type that is not in the table is recorded as ``ignored``, not treated as an error: delivery
 processing and acceptance are read back by the scheduled reconciliation, which compares the
-portal's status with ours, so a webhook for them only needs to be kept.
+portal's status with ours, so a webhook for them only needs to be kept. A type Slate does not
+know at all is stored ``ignored`` by the receiver and never reaches this table.
 
 Flows started for one event take it whole (``event``: the webhook body as JSON, a
 :class:`slate.backlot.webhooks.WebhookEvent`); proxy sync takes the request ids it should look at.

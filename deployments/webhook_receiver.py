@@ -3,9 +3,13 @@
 ``POST /webhooks`` takes one signed event (:mod:`slate.backlot.webhooks` is the contract):
 
 * a missing or wrong signature, or a timestamp outside the tolerance window (a replay) → 401;
-* a body that is not a valid event (or whose id disagrees with the id header) → 422;
+* a body that is not a valid event (not JSON, no id, type or time; an id disagreeing with the id
+  header) → 422 naming the field;
 * a valid event is written to the outbox (``webhook_events``) and only then acknowledged,
-  ``202`` for a new event and ``200`` for a redelivery of a stored one (which starts nothing);
+  ``202`` for a new event and ``200`` for a redelivery of a stored one (which starts nothing).
+  Fields we do not know are kept in the stored body; an event of a type we do not know is
+  stored as ``ignored`` and answered ``202`` (``"status": "ignored"``), so what the portal adds
+  later is kept, never refused;
 * if the outbox cannot be written the answer is 503, so the portal sends it again later.
 
 Nothing touches Prefect on the request path: the :class:`~deployments.dispatcher.Dispatcher`
@@ -102,6 +106,9 @@ async def _store(event: WebhookEvent, outbox: OutboxWriter, dispatcher: Dispatch
         if not created:
             log.info("webhook duplicate acknowledged", event_type=str(event.type))
             return JSONResponse(status_code=200, content={"event_id": event.id, "status": "duplicate"})
+        if not event.known_type:
+            log.warning("webhook of an unknown type stored and ignored", event_type=str(event.type))
+            return JSONResponse(status_code=202, content={"event_id": event.id, "status": "ignored"})
         log.info("webhook stored", event_type=str(event.type))
         if dispatcher is not None:
             dispatcher.wake()

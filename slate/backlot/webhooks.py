@@ -19,9 +19,9 @@ import hmac
 import time
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "DEFAULT_TOLERANCE_SECONDS",
@@ -55,15 +55,28 @@ class EventType(StrEnum):
 
 
 class WebhookEvent(BaseModel):
-    """The JSON body of one webhook."""
+    """The JSON body of one webhook.
 
-    model_config = ConfigDict(extra="forbid")
+    Strict only about what the receiver needs (an id, a type, when it happened) and lenient
+    where the portal may grow without telling us: fields we do not know are accepted and kept
+    (they are part of the stored body), and a type we do not know stays a plain string, so the
+    event is stored and ignored (:attr:`known_type` is False) rather than refused and lost.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     id: str = Field(min_length=1, max_length=128)
-    type: EventType
+    type: EventType | Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        union_mode="left_to_right"
+    )
     occurred_at: datetime
     request_id: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def known_type(self) -> bool:
+        """Whether Slate knows this event type (others are stored and ignored)."""
+        return isinstance(self.type, EventType)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

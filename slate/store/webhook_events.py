@@ -6,7 +6,8 @@ the run's id. The event id is unique: a redelivered webhook finds its row alread
 acknowledged without a second run. Rows pass through :class:`DispatchState`::
 
     pending ──► dispatched      a flow run exists for it (its id is recorded)
-       │  ╲───► ignored         no deployment is routed for its type (not an error)
+       │  ╲───► ignored         no deployment is routed for its type (not an error); an event
+       │                        of a type Slate does not know is stored ignored at once
        └──────► failed          gave up after repeated non-transient errors (see ``last_error``);
                                 ``slate webhooks --requeue`` puts it back to pending
 
@@ -134,6 +135,9 @@ def record_events(
 ) -> list[bool]:
     """Store ``events`` as pending, in one statement; for each, whether it was new.
 
+    An event of a type Slate does not know is stored already ``ignored``: kept for the record,
+    never dispatched.
+
     ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id``: the unique event id decides,
     so deliveries of one event racing each other (even within ``events``) store exactly one row,
     and only the first occurrence counts as new.
@@ -149,7 +153,7 @@ def record_events(
             "occurred_at": event.occurred_at,
             "received_at": at,
             "body": event.model_dump(mode="json"),
-            "state": DispatchState.PENDING.value,
+            "state": (DispatchState.PENDING if event.known_type else DispatchState.IGNORED).value,
             "attempts": 0,
         }
         for event in events

@@ -3,6 +3,7 @@ stored before 202, a redelivery 200 with nothing new, 503 when the outbox cannot
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -111,9 +112,12 @@ def test_timestamp_inside_the_window_is_accepted(receiver: str) -> None:
     [
         (b"{not json", None),
         (b'{"id": "e1", "type": "assignment.created"}', "occurred_at"),
-        (b'{"id": "e1", "type": "no.such.type", "occurred_at": "2026-01-01T00:00:00Z"}', "type"),
+        (b'{"type": "assignment.created", "occurred_at": "2026-01-01T00:00:00Z"}', "id"),
+        (b'{"id": "e1", "occurred_at": "2026-01-01T00:00:00Z"}', "type"),
         (b'{"id": "", "type": "assignment.created", "occurred_at": "2026-01-01T00:00:00Z"}', "id"),
-        (b'{"id": "e1", "type": "proxy.available", "occurred_at": "2026-01-01T00:00:00Z", "x": 1}', "x"),
+        (b'{"id": "e1", "type": "", "occurred_at": "2026-01-01T00:00:00Z"}', "type"),
+        (b'{"id": "e1", "type": "proxy.available", "occurred_at": "yesterday"}', "occurred_at"),
+        (b'["not", "an", "object"]', None),
     ],
 )
 def test_malformed_body_is_422_and_nothing_stored(
@@ -125,6 +129,44 @@ def test_malformed_body_is_422_and_nothing_stored(
     if where is not None:
         assert any(where in error["loc"] for error in response.json()["detail"])
     assert _stored(database) == 0
+
+
+def _post_raw(receiver: str, payload: dict[str, object]) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    headers = signature_headers(SECRET, str(payload["id"]), body)
+    return httpx.post(f"{receiver}/webhooks", content=body, headers=headers, timeout=10)
+
+
+def test_fields_the_portal_adds_are_accepted_and_kept(receiver: str, database: Database) -> None:
+    payload = {
+        "id": "evt-grown",
+        "type": "proxy.available",
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "request_id": "SR-1",
+        "data": {"proxy": "locked"},
+        "priority": "high",
+        "links": {"self": "/v1/requests/SR-1"},
+    }
+    response = _post_raw(receiver, payload)
+    assert response.status_code == 202 and response.json()["status"] == "accepted"
+    with database.session() as session:
+        entry = get_event(session, "evt-grown")
+    assert entry is not None and entry.state is DispatchState.PENDING
+    assert entry.body["priority"] == "high" and entry.body["links"] == {"self": "/v1/requests/SR-1"}
+    assert entry.event().type is EventType.PROXY_AVAILABLE
+
+
+def test_event_type_slate_does_not_know_is_stored_and_ignored(receiver: str, database: Database) -> None:
+    payload = {"id": "evt-new-kind", "type": "title.renamed", "occurred_at": "2026-01-01T00:00:00Z"}
+    response = _post_raw(receiver, payload)
+    assert response.status_code == 202
+    assert response.json() == {"event_id": "evt-new-kind", "status": "ignored"}
+    with database.session() as session:
+        entry = get_event(session, "evt-new-kind")
+    assert entry is not None
+    assert entry.state is DispatchState.IGNORED and entry.event_type == "title.renamed"
+    assert entry.body == {**payload, "request_id": None, "data": {}}
+    assert _post_raw(receiver, payload).status_code == 200, "a redelivery of it is still a duplicate"
 
 
 def test_id_header_disagreeing_with_body_is_422(receiver: str, database: Database) -> None:
