@@ -62,6 +62,26 @@ def _parse(body: bytes, header_id: str | None) -> WebhookEvent | JSONResponse:
     return event
 
 
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed ``limit`` bytes.
+
+    A declared Content-Length over the limit is refused before reading anything; a chunked body
+    (no Content-Length) is counted as it arrives, so neither way can make us buffer more than
+    ``limit`` bytes.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _routes(app: FastAPI, settings: Settings, database: Database, dispatcher: Dispatcher | None) -> None:
     secret = settings.webhook_secret.get_secret_value()
     outbox = OutboxWriter(database)
@@ -69,10 +89,9 @@ def _routes(app: FastAPI, settings: Settings, database: Database, dispatcher: Di
     @app.post("/webhooks", status_code=202)
     async def receive(request: Request) -> JSONResponse:
         """Verify, store, acknowledge one portal webhook."""
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > settings.webhook_max_body_bytes:
+        body = await _read_body(request, settings.webhook_max_body_bytes)
+        if body is None:
             return _problem(413, f"body larger than {settings.webhook_max_body_bytes} bytes")
-        body = await request.body()
         reason = verify(
             secret,
             request.headers.get(HEADER_TIMESTAMP),

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -182,6 +183,36 @@ def test_oversized_body_is_413(receiver: str, database: Database) -> None:
     event = make_event(blob="x" * 70_000)
     assert post(receiver, event).status_code == 413
     assert _stored(database) == 0
+
+
+def _in_pieces(body: bytes, size: int = 4096) -> Iterator[bytes]:
+    """The body as a generator: httpx sends it chunked, with no Content-Length."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def test_oversized_chunked_body_without_length_is_413(receiver: str, database: Database) -> None:
+    event = make_event(blob="x" * 70_000)
+    kwargs = signed(event)
+    response = httpx.post(
+        f"{receiver}/webhooks", content=_in_pieces(kwargs["content"]), headers=kwargs["headers"], timeout=10
+    )
+    assert response.request.headers.get("transfer-encoding") == "chunked"
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert _stored(database) == 0
+
+
+def test_chunked_body_within_the_limit_is_accepted(receiver: str, database: Database) -> None:
+    event = make_event(blob="x" * 20_000)
+    kwargs = signed(event)
+    response = httpx.post(
+        f"{receiver}/webhooks", content=_in_pieces(kwargs["content"]), headers=kwargs["headers"], timeout=10
+    )
+    assert response.status_code == 202
+    with database.session() as session:
+        entry = get_event(session, event.id)
+    assert entry is not None and entry.event() == event
 
 
 def test_unwritable_outbox_is_503_so_the_portal_retries(receiver: str, database: Database) -> None:
