@@ -119,7 +119,14 @@ def qc(
 ) -> None:
     """Check files against a rule profile and print the findings with their timecodes."""
     from validators import REGISTRY
-    from validators.timed_text.options import parse_duration, parse_rate, parse_shot_changes
+    from validators.timed_text.options import (
+        parse_duration,
+        parse_layout,
+        parse_rate,
+        parse_shot_changes,
+        parse_start_timecode,
+        parse_timebase,
+    )
 
     validators = REGISTRY.get(asset_type) if asset_type not in _NOT_FILES else None
     if not validators:
@@ -130,10 +137,11 @@ def qc(
         rate = parse_rate(fps) if fps else None
         duration = parse_duration(program_duration, rate) if program_duration else None
         cuts = parse_shot_changes(shot_changes, rate) if shot_changes else None
+        start_timecode = parse_start_timecode(start_timecode, rate) if start_timecode else None
+        layout = parse_layout(layout) if layout else None
+        timebase = parse_timebase(timebase) if timebase else None
     except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from exc
-    start_timecode = _start_timecode(start_timecode, rate)
-    layout, timebase = _layout(layout), _timebase(timebase)
     missing = [str(f) for f in [*files, full, reference] if f is not None and not f.is_file()]
     if missing:
         raise _fail(f"cannot read {', '.join(missing)}: no such file")
@@ -154,40 +162,6 @@ def qc(
     if any(_unreadable(r) for r in reports):
         raise typer.Exit(2)
     raise typer.Exit(1 if any(r.blocked for r in reports) else 0)
-
-
-def _start_timecode(text: str | None, rate: Fraction | None) -> str | None:
-    """``--start-timecode`` checked as typed (at the programme's rate when given); bad usage otherwise."""
-    from validators.timed_text.options import parse_start_timecode
-
-    try:
-        return parse_start_timecode(text, rate) if text is not None else None
-    except ValueError as exc:
-        raise _fail(f"--start-timecode {exc}") from exc
-
-
-def _layout(text: str | None) -> str | None:
-    """``--layout`` as its request name (``stereo`` is ``2.0``); bad usage when it is none Slate knows."""
-    from validators.audio.layouts import EXPECTED_ORDER, LAYOUT_NAMES
-
-    if text is None:
-        return None
-    name = LAYOUT_NAMES.get(text.strip().lower())
-    if name is None:
-        aliases = ", ".join(k for k in LAYOUT_NAMES if k not in EXPECTED_ORDER)
-        raise _fail(
-            f"--layout {text!r} is not a channel layout: one of {', '.join(EXPECTED_ORDER)} (or {aliases})"
-        )
-    return name
-
-
-def _timebase(text: str | None) -> str | None:
-    """``--timebase`` as TTML names it; bad usage for anything else."""
-    from validators.timed_text.readers.ttml_time import TIME_BASES
-
-    if text is not None and text not in TIME_BASES:
-        raise _fail(f"--timebase {text!r} is not a TTML time base: one of {', '.join(TIME_BASES)}")
-    return text
 
 
 def _merge(subject: Any, reports: list[Report]) -> Report:
@@ -323,7 +297,7 @@ def fix(
     ] = None,
 ) -> None:
     """Write corrected copies and print what changed; with no correction named, snap, close and extend."""
-    from validators.timed_text.options import parse_duration, parse_rate
+    from validators.timed_text.options import parse_duration, parse_rate, parse_start_timecode
     from validators.timed_text.validate import TIMED_TEXT_TYPES
 
     if asset_type not in TIMED_TEXT_TYPES:
@@ -340,7 +314,10 @@ def fix(
         raise _fail(str(exc)) from exc
     if target_rate and rate is None:
         raise _fail("--to-fps needs --fps (the rate the file is timed at)")
-    start_timecode = _start_timecode(start_timecode, target_rate or rate)
+    try:
+        start_timecode = parse_start_timecode(start_timecode, target_rate or rate) if start_timecode else None
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
     job = _FixJob(
         reference=_reference(reference),
         plan=_plan(snap, close_gaps, min_duration, shift, offset, rate, target_rate),

@@ -12,8 +12,16 @@ from fractions import Fraction
 from pathlib import Path
 
 from validators.timecode import TIMECODE_FORM, parse_label, parse_timecode
+from validators.timed_text.readers.ttml_time import TIME_BASES
 
-__all__ = ["parse_duration", "parse_rate", "parse_shot_changes", "parse_start_timecode"]
+__all__ = [
+    "parse_duration",
+    "parse_layout",
+    "parse_rate",
+    "parse_shot_changes",
+    "parse_start_timecode",
+    "parse_timebase",
+]
 
 _CLOCK = re.compile(r"(-)?(\d+):(\d{2}):(\d{2})([.,]\d+)?\Z")
 _TIMECODE = re.compile(r"(-)?(\d{2}:\d{2}:\d{2}[:;]\d{2})\Z")
@@ -63,15 +71,35 @@ def parse_duration(text: str, fps: Fraction | None = None) -> Fraction:
 
 
 def parse_start_timecode(text: str, fps: Fraction | None) -> str:
-    """The programme's start timecode, checked: its form always, its frame label when the rate is known.
+    """``--start-timecode``, checked: its form always, its frame label when the rate is known.
 
     Checked where it is typed, so that a malformed start is bad usage rather than a silent zero.
     """
-    if fps is None:
-        parse_label(text)
-    else:
-        parse_timecode(text, fps)
+    try:
+        parse_label(text) if fps is None else parse_timecode(text, fps)
+    except ValueError as exc:
+        raise ValueError(f"--start-timecode {exc}") from exc
     return text.strip()
+
+
+def parse_layout(text: str) -> str:
+    """``--layout`` as its request name (``stereo`` is ``2.0``), one of the layouts audio QC knows."""
+    from validators.audio.layouts import EXPECTED_ORDER, LAYOUT_NAMES  # audio (numpy) only when asked
+
+    name = LAYOUT_NAMES.get(text.strip().lower())
+    if name is None:
+        aliases = ", ".join(k for k in LAYOUT_NAMES if k not in EXPECTED_ORDER)
+        raise ValueError(
+            f"--layout {text!r} is not a channel layout: one of {', '.join(EXPECTED_ORDER)} (or {aliases})"
+        )
+    return name
+
+
+def parse_timebase(text: str) -> str:
+    """``--timebase``: a time base as TTML names it."""
+    if text not in TIME_BASES:
+        raise ValueError(f"--timebase {text!r} is not a TTML time base: one of {', '.join(TIME_BASES)}")
+    return text
 
 
 def parse_shot_changes(path: Path, fps: Fraction | None) -> list[Fraction]:
