@@ -15,10 +15,13 @@ from prefect.runtime import flow_run
 
 from slate.backlot import HttpPortalClient
 from slate.lifecycle import LifecycleEvent
+from slate.logging import get_logger
 from slate.models import SourceRequest
 from slate.objects import BlobStore, open_blob_store
 from slate.settings import get_settings
 from slate.store import Database, open_database
+
+log = get_logger("slate.tasks")  # under "slate", so Prefect puts the lines in the run logs
 
 __all__ = ["actor", "blobs", "database", "emit", "portal", "run_label"]
 
@@ -55,8 +58,21 @@ def actor() -> str:
 
 
 def emit(events: list[LifecycleEvent], request: SourceRequest | None = None) -> None:
-    """Emit each lifecycle change as a Prefect event, for operators' own automations."""
+    """Emit each lifecycle change as a Prefect event (for operators' own automations) and a log line.
+
+    The log line lands in the run's logs in the Prefect UI (``PREFECT_LOGGING_EXTRA_LOGGERS=slate``),
+    so an operator reading a run sees every status it moved through.
+    """
     for event in events:
+        log.info(
+            "status changed",
+            request_id=event.request_id,
+            version_id=event.version_id,
+            change=event.event,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            automatic=event.automatic,
+        )
         kind = {"material": "material", "version": "asset"}.get(event.event.split(".")[1], "portal")
         payload: dict[str, Any] = event.model_dump(mode="json")
         related = []

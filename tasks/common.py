@@ -11,6 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
 from slate.errors import PortalUnavailable
+from slate.logging import bind
 from slate.models import AssetColor, SourceRequest
 from slate.store import get_request, list_versions
 from tasks._runtime import database, run_label
@@ -37,7 +38,11 @@ def load_request(request_id: str) -> SourceRequest:
 
 
 def label_run(step: str, request: SourceRequest) -> None:
-    """Rename the current flow run after its request and tag it, so operators find it in the UI."""
+    """Rename the current flow run after its request and tag it, so operators find it in the UI.
+
+    Also binds the request id to every later log line of the run (its tasks inherit the context).
+    """
+    bind(request_id=request.request_id)
     current_id = flow_run.get_id()
     if current_id is None:
         return
