@@ -15,6 +15,7 @@ from prefect import flow, pause_flow_run, task
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 
+from slate.downloads.proxy_sync import program_timing
 from slate.ingest import materialize
 from slate.settings import get_settings
 from slate.store import get_request
@@ -59,7 +60,8 @@ def autocorrect(outcome: QCOutcome) -> str | None:
 
         version = current_version(db, outcome.request_id)
         source = materialize(blobs(), version.blob_key, Path(scratch) / "in")
-        context = qc_context(request, outcome.kind or "none", None)
+        timing = program_timing(db, blobs(), outcome.request_id)
+        context = qc_context(request, outcome.kind or "none", timing)
         corrected = autocorrect_file(source, outcome.kind or "", outcome.report, context, Path(scratch))
         if corrected is None:
             return None

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from slate.backlot import DeliveryStatus, PortalClient
 from slate.backlot.webhooks import EventType, WebhookEvent
+from slate.downloads.proxy_sync import program_timing
 from slate.errors import NotFound
 from slate.ingest import materialize
 from slate.models import RejectionOrigin
@@ -116,7 +117,9 @@ def prepare_correction(request_id: str, version_id: int, reason_code: str) -> st
             ingest_source.fn(request_id, str(original))
             return "the same file again, with corrected metadata"
         kind = qc_kind(request.source_type) or ""
-        context = qc_context(request, kind, None)
+        with database() as db:
+            timing = program_timing(db, blobs(), request_id)
+        context = qc_context(request, kind, timing)
         report = validate_file(original, kind, context, subject=version.file_name)
         out = Path(scratch) / "fixed"
         out.mkdir()
