@@ -141,8 +141,9 @@ def check_fit(path: Path, request: SourceRequest, category: AssetCategory, summa
     expected = request.source_type.category
     if category is not expected:
         raise InvalidInput(
-            f"{path.name}: a {category.value} file cannot be ingested for {request.request_id}, "
-            f"a {request.source_type.value} request (rule: the file's kind must fit the source type)",
+            f"{path.name}: a file of kind {category.value} cannot be ingested for {request.request_id}, "
+            f"a {request.source_type.value} request, which takes {expected.value} "
+            "(rule: the file's kind must fit the source type)",
             path=str(path),
             rule="kind fits the source type",
         )
