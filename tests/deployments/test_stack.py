@@ -36,7 +36,10 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from deployments._processes import group_alive
 from deployments.serve import load_project
 from deployments.stack import Ports, StackInfo, read_stack, running_stack, stop_detached
+from slate.media import synth
+from slate.models import MaterialStatus
 from slate.settings import Settings
+from slate.store import get_request, open_database
 
 SLATE = "import sys; from slate.cli import main; sys.argv[0] = 'slate'; main()"
 
@@ -176,6 +179,54 @@ def test_a_portal_webhook_drives_intake_through_the_receiver(stack: Running) -> 
             done = [r for r in mine if r.state_type == StateType.COMPLETED]
             time.sleep(0.5)
     assert done[0].work_pool_name is None  # run by the serving process, no pool or worker involved
+
+
+def _wait_for_run(client: Any, flow: str, mine: Any, timeout: float) -> Any:
+    """The first COMPLETED run of ``flow`` that ``mine(run)`` picks; fails on a failed one or the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert time.monotonic() < deadline, f"no completed {flow} run within {timeout:.0f} s"
+        runs = [
+            r
+            for r in client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow])))
+            if mine(r)
+        ]
+        assert all(r.state_type not in (StateType.FAILED, StateType.CRASHED) for r in runs), runs
+        done = [r for r in runs if r.state_type == StateType.COMPLETED]
+        if done:
+            return done[0]
+        time.sleep(0.5)
+
+
+def test_a_signed_webhook_leads_to_a_delivery_through_served_runs(stack: Running, tmp_path: Path) -> None:
+    """One chain on the stack: webhook → intake → lifecycle (ingest, validate, deliver) → DELIVERED."""
+    info = stack.info
+    spec = {"movieId": "81000078", "title": "Stack Chain", "sourceType": "SUBTITLE", "language": "en"}
+    created = httpx.post(f"{info.emulator_url}/admin/assignments", json=spec, timeout=30)
+    assert created.status_code == 201, created.text
+    request_id = created.json()["requestId"]
+    lines = ["Where were you last night?", "At home. Alone.", "That is not what she said."]
+    source = synth.subtitle_ttml(tmp_path / "chain_en.xml", lines, lang="en")
+    api = {PREFECT_API_URL: info.prefect_api_url}
+    with temporary_settings(updates=api), get_client(sync_client=True) as client:
+        _wait_for_run(
+            client, "intake", lambda r: r.parameters.get("event", {}).get("request_id") == request_id, 90
+        )
+        deployment = client.read_deployment_by_name("lifecycle/lifecycle")
+        started = client.create_flow_run_from_deployment(
+            deployment.id,
+            parameters={"request_id": request_id, "source": str(source), "service_type": "SUBTITLING"},
+        )
+        _wait_for_run(client, "lifecycle", lambda r: r.id == started.id, 240)
+    database = open_database(f"sqlite:///{stack.home / 'slate.db'}")
+    try:
+        with database.session() as session:
+            assert get_request(session, request_id).material_status is MaterialStatus.DELIVERED
+    finally:
+        database.dispose()
+    stats = httpx.get(f"{info.emulator_url}/admin/stats", timeout=30).json()
+    uploads = [k for k in stats["calls"] if k.startswith("PUT /v1/deliveries/") and k.endswith("/file")]
+    assert len(uploads) == 1, stats["calls"]  # one delivery of this stack's one delivered request
 
 
 def test_the_reconcile_cron_gets_scheduled_runs(stack: Running) -> None:
