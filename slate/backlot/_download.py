@@ -72,12 +72,15 @@ class _Download:
         self.offset, self.digest = _hash_existing(self.part)
         self.total: int | None = None
 
-    def _receive(self, chunks: Iterator[bytes], fh: BinaryIO, rate_limiter: RateLimiter | None) -> None:
+    def _receive(self, pieces: Iterator[bytes], fh: BinaryIO, rate_limiter: RateLimiter | None) -> None:
         """Write and hash on a second thread while this one reads the socket.
 
         Reading (HTTP parsing) holds the GIL; writing and SHA-256 release it, so the two overlap
         and a single download is not limited to the speed of hashing plus parsing in turn. One
         worker keeps the chunks in order; a bounded window of pending chunks bounds the memory.
+        Pieces are gathered into chunks here rather than by httpx, so that when the connection
+        breaks, what arrived since the last full chunk is still written and the resume asks
+        only for the bytes that never came.
         """
 
         def store(chunk: bytes) -> None:
@@ -86,14 +89,31 @@ class _Download:
             self.offset += len(chunk)
 
         pending: deque[Future[None]] = deque()
+        gathered: list[bytes] = []
+        size = 0
+
+        def flush() -> int:
+            nonlocal gathered, size
+            sent, chunk = size, b"".join(gathered)
+            gathered, size = [], 0
+            pending.append(writer.submit(store, chunk))
+            if len(pending) >= _WINDOW:
+                pending.popleft().result()
+            return sent
+
         with ThreadPoolExecutor(1, thread_name_prefix="slate-download") as writer:
             try:
-                for chunk in chunks:
-                    pending.append(writer.submit(store, chunk))
-                    if len(pending) >= _WINDOW:
-                        pending.popleft().result()
-                    if rate_limiter is not None:
-                        rate_limiter(len(chunk))
+                for piece in pieces:
+                    gathered.append(piece)
+                    size += len(piece)
+                    if size >= self.chunk_size and (sent := flush()) and rate_limiter is not None:
+                        rate_limiter(sent)
+                if gathered and (sent := flush()) and rate_limiter is not None:
+                    rate_limiter(sent)
+            except BaseException:
+                if gathered:  # received before the stream broke: keep it, the resume starts after it
+                    flush()
+                raise
             finally:
                 while pending:  # what was received is on disk and hashed before anyone looks
                     pending.popleft().result()
@@ -112,7 +132,7 @@ class _Download:
             total = _expected_total(response.status_code, dict(response.headers), self.offset)
             self.total = total if total is not None else self.total
             with translate_errors("download"), self.part.open("ab") as fh:
-                self._receive(response.iter_bytes(self.chunk_size), fh, rate_limiter)
+                self._receive(response.iter_raw(), fh, rate_limiter)
                 fh.flush()
                 os.fsync(fh.fileno())
         if self.total is not None and self.offset < self.total:
