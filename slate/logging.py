@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -48,6 +48,7 @@ def configure_logging(level: str = "INFO", fmt: str = "") -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            _merge_provided,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             redact_secrets,
@@ -78,6 +79,27 @@ def get_logger(name: str = "slate") -> Any:
         settings = get_settings()
         configure_logging(settings.log_level, settings.log_format)
     return structlog.get_logger(name)
+
+
+#: Callables giving values for every line (e.g. the request of the current Prefect run).
+_providers: list[Callable[[], Mapping[str, Any]]] = []
+
+
+def add_context_provider(provider: Callable[[], Mapping[str, Any]]) -> None:
+    """Add values to every line from ``provider`` (called per line; values bound explicitly win).
+
+    The flow layer uses it for the request of the current run: binding it would outlive the run
+    when flows are called in-process, and tag the caller's later lines with the wrong request.
+    """
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def _merge_provided(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for provider in _providers:
+        for key, value in provider().items():
+            event.setdefault(key, value)
+    return event
 
 
 def bind(**values: Any) -> None:

@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 
 from slate.backlot import HttpPortalClient
 from slate.lifecycle import LifecycleEvent
-from slate.logging import get_logger
+from slate.logging import add_context_provider, get_logger
 from slate.models import SourceRequest
 from slate.objects import BlobStore, open_blob_store
 from slate.settings import get_settings
@@ -23,7 +23,29 @@ from slate.store import Database, open_database
 
 log = get_logger("slate.tasks")  # under "slate", so Prefect puts the lines in the run logs
 
-__all__ = ["actor", "blobs", "database", "emit", "portal", "run_label"]
+#: The request each flow run in this process works on, for its log lines (see :func:`remember_request`).
+_RUN_REQUESTS: dict[str, str] = {}
+
+
+def remember_request(request_id: str) -> None:
+    """Tag every later log line of the current flow run (and its tasks) with ``request_id``."""
+    run_id = flow_run.get_id()
+    if run_id is None:
+        return
+    if len(_RUN_REQUESTS) > 10_000:  # a long-lived worker: forget the oldest runs
+        for old in list(_RUN_REQUESTS)[:5_000]:
+            del _RUN_REQUESTS[old]
+    _RUN_REQUESTS[run_id] = request_id
+
+
+def _request_of_run() -> dict[str, str]:
+    run_id = flow_run.get_id() if _RUN_REQUESTS else None
+    return {"request_id": _RUN_REQUESTS[run_id]} if run_id in _RUN_REQUESTS else {}
+
+
+add_context_provider(_request_of_run)
+
+__all__ = ["actor", "blobs", "database", "emit", "portal", "remember_request", "run_label"]
 
 
 @contextmanager

@@ -11,10 +11,9 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
 from slate.errors import PortalUnavailable
-from slate.logging import bind
 from slate.models import AssetColor, SourceRequest
 from slate.store import get_request, list_versions
-from tasks._runtime import database, run_label
+from tasks._runtime import database, remember_request, run_label
 
 __all__ = ["label_run", "load_request", "publish_panels", "retry_if_transient"]
 
@@ -42,7 +41,7 @@ def label_run(step: str, request: SourceRequest) -> None:
 
     Also binds the request id to every later log line of the run (its tasks inherit the context).
     """
-    bind(request_id=request.request_id)
+    remember_request(request.request_id)
     current_id = flow_run.get_id()
     if current_id is None:
         return

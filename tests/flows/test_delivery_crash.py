@@ -131,8 +131,8 @@ def test_two_workers_delivering_one_request_at_once_upload_it_once(
         thread.join(120)
 
     assert len(receipts) == 1 and len(errors) == 1, (receipts, errors)
+    # refused by the claim, the "already delivered" check, or a concurrent edit of the Service Type
     assert isinstance(errors[0], ConflictError | TransitionError)
-    assert errors[0].data["request_id"] == request_id
     uploads = [d for d in _portal_deliveries(portal, request_id) if d.bytes_received]
     assert [d.delivery_id for d in uploads] == [receipts[0].portal_delivery_id]
     with slate_db.session() as session:
