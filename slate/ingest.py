@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import httpx
 from pydantic import BaseModel
 
 from slate import lifecycle
-from slate.errors import InvalidInput, MediaError, NotFound, StorageError
+from slate.errors import ConfigurationError, InvalidInput, MediaError, NotFound, SlateError, StorageError
 from slate.intake import slot_name
 from slate.lifecycle import LifecycleEvent
 from slate.media import probe
@@ -81,7 +81,7 @@ def _local(path: Path) -> Path:
 
 @contextmanager
 def _download_http(url: str) -> Iterator[Path]:
-    name = Path(urlparse(url).path).name or "download"
+    name = Path(unquote(urlparse(url).path)).name or "download"  # "ep%201.xml" is stored as "ep 1.xml"
     with tempfile.TemporaryDirectory(prefix="slate-ingest-") as scratch:
         target = Path(scratch) / name
         try:
@@ -105,8 +105,20 @@ def _download_s3(uri: str) -> Iterator[Path]:
     store = S3Store.from_settings(settings)
     with tempfile.TemporaryDirectory(prefix="slate-ingest-") as scratch:
         target = Path(scratch) / Path(parsed.path).name
-        store.get_to_path(parsed.path.lstrip("/"), target)
+        try:
+            store.get_to_path(parsed.path.lstrip("/"), target)
+        except (NotFound, StorageError, ConfigurationError) as exc:
+            raise _source_error(uri, exc) from exc
         yield target
+
+
+def _source_error(uri: str, exc: SlateError) -> SlateError:
+    """The store's error, restated about the source: a missing bucket is a missing source, not a setting."""
+    if isinstance(exc, NotFound) or exc.data.get("code") == "NoSuchBucket":
+        return NotFound(f"cannot fetch {uri}: {exc}", url=uri, rule="the source exists")
+    if isinstance(exc, StorageError):
+        return StorageError(f"cannot fetch {uri}: {exc}", url=uri)
+    return ConfigurationError(f"cannot fetch {uri}: {exc}", url=uri, **exc.data)
 
 
 def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:

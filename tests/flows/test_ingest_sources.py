@@ -19,7 +19,7 @@ import pytest
 
 from flows.ingest import ingest
 from slate.errors import NotFound, StorageError
-from slate.models import MaterialStatus
+from slate.models import AssetColor, MaterialStatus
 from slate.objects import S3Store, open_blob_store
 from slate.settings import Settings, get_settings, reset_settings
 from slate.store import Database
@@ -94,12 +94,17 @@ def test_an_s3_uri_is_ingested_with_its_size_and_sha256(
     assert copy.read_bytes() == source.read_bytes()
 
 
-def test_a_missing_s3_key_is_refused_naming_it_and_nothing_is_stored(
-    portal: PortalServer, slate_db: Database, s3_blobs: S3Store
+@pytest.mark.parametrize("missing", ["key", "bucket"])
+def test_a_missing_s3_object_is_refused_naming_it_and_nothing_is_stored(
+    missing: str, portal: PortalServer, slate_db: Database, s3_blobs: S3Store
 ) -> None:
+    """A missing bucket is a missing source too (not a setting to fix): the error names the URI."""
     request_id = assign_and_intake(portal)
-    with pytest.raises(NotFound, match=r"incoming/nothing-here\.xml"):
-        ingest(request_id, f"s3://{s3_blobs.bucket}/incoming/nothing-here.xml")
+    bucket = s3_blobs.bucket if missing == "key" else "slate-no-such-drop-bucket"
+    uri = f"s3://{bucket}/incoming/nothing-here.xml"
+    with pytest.raises(NotFound, match=f"cannot fetch {uri}: ") as refused:
+        ingest(request_id, uri)
+    assert refused.value.data["url"] == uri
     assert state(slate_db, request_id) == (MaterialStatus.NOT_RECEIVED, [])
     assert s3_blobs.list(f"{request_id}/") == []
 
@@ -107,14 +112,15 @@ def test_a_missing_s3_key_is_refused_naming_it_and_nothing_is_stored(
 def test_an_http_url_is_ingested_with_its_size_and_sha256(
     portal: PortalServer, slate_db: Database, http_folder: tuple[str, Path]
 ) -> None:
+    """The version keeps the file's own name, not its percent-encoded form in the URL."""
     base_url, folder = http_folder
     request_id = assign_and_intake(portal)
-    source = ttml(folder / "ep2_en.xml")
+    source = ttml(folder / "ep 2_en.xml")
 
-    ingest(request_id, f"{base_url}/ep2_en.xml")
+    ingest(request_id, f"{base_url}/ep%202_en.xml")
 
     status, (version,) = state(slate_db, request_id)
-    assert status is MaterialStatus.RECEIVED and version.file_name == "ep2_en.xml"
+    assert status is MaterialStatus.RECEIVED and version.file_name == "ep 2_en.xml"
     assert (version.size, version.sha256) == (source.stat().st_size, sha256(source))
     blobs = open_blob_store()
     assert blobs.head(version.blob_key).sha256 == sha256(source)
@@ -155,6 +161,15 @@ def test_a_watch_folder_gives_its_newest_finished_file(
     status, (version,) = state(slate_db, request_id)
     assert status is MaterialStatus.RECEIVED and version.file_name == "ep3_en_v2.xml"
     assert (version.size, version.sha256) == (newest.stat().st_size, sha256(newest))
+
+    # A later file in the folder becomes the next version; the one before turns DARK_BLUE.
+    later = ttml(folder / "ep3_en_v3.xml", lang="en-GB")
+    ingest(request_id, str(folder))
+    status, (first, second) = state(slate_db, request_id)
+    assert status is MaterialStatus.RECEIVED
+    assert (first.version_id, first.color) == (version.version_id, AssetColor.DARK_BLUE)
+    assert (second.file_name, second.number, second.color) == ("ep3_en_v3.xml", 2, AssetColor.GRAY)
+    assert second.sha256 == sha256(later)
 
 
 @pytest.mark.parametrize("where", ["missing file", "empty watch folder"])
