@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from flows.ingest import ingest
-from slate.errors import InvalidInput
+from slate import lifecycle
+from slate.errors import InvalidInput, TransitionError
 from slate.media import synth
 from slate.models import MaterialStatus
 from slate.settings import get_settings
@@ -78,3 +79,16 @@ def test_an_audio_file_for_an_av_request_is_refused_before_anything_is_received(
     request_id = assign_and_intake(portal, sourceType="AV_MUXED")
     _refused(slate_db, request_id, wav(tmp_path / "ep1_51.wav", channels=6), "a file of kind AUDIO cannot")
     assert state(slate_db, request_id) == (MaterialStatus.NOT_RECEIVED, [])
+
+
+def test_a_file_for_a_canceled_request_is_refused_and_its_stored_copy_removed(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    """The file fits, so it reaches the blob store; the lifecycle then refuses it, and the copy goes."""
+    request_id = assign_and_intake(portal)
+    with slate_db.session() as session:
+        lifecycle.apply(session, request_id, "cancel", actor="test", reason="the studio canceled it")
+    with pytest.raises(TransitionError, match=f"{request_id}: cannot receive from CANCELED"):
+        ingest(request_id, str(ttml(tmp_path / "late_en.xml")))
+    assert state(slate_db, request_id) == (MaterialStatus.CANCELED, [])
+    assert stored_files(get_settings().effective_blob_root) == []
