@@ -75,7 +75,13 @@ def _paused_run(request_id: str, timeout: float = 60) -> UUID:
 
 def _reports(db: Database, request_id: str) -> list[QCReportRow]:
     with db.session() as session:
-        return list(session.scalars(select(QCReportRow).where(QCReportRow.request_id == request_id)))
+        return list(
+            session.scalars(
+                select(QCReportRow)
+                .where(QCReportRow.request_id == request_id)
+                .order_by(QCReportRow.report_id)
+            )
+        )
 
 
 def test_a_pause_nobody_answers_leaves_the_request_waiting_with_nothing_lost(
@@ -149,3 +155,24 @@ def test_an_operator_rejects_with_a_reason_through_the_pause_form(
     assert rejected and all(reason in e.reason for e in rejected)
     assert {(e.subject, e.to_state) for e in rejected} >= {("version", "RED")}
     assert all(e.actor.startswith("prefect:") for e in rejected)
+
+
+def test_an_operator_applies_the_auto_correction_through_the_pause_form(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    """The corrected file is a new version, validated again and accepted; the original turns DARK_BLUE."""
+    request_id = _blocked_subtitle(portal, tmp_path)
+    thread, result = _validate_in_background(request_id)
+    resume_flow_run(_paused_run(request_id), run_input={"action": "autocorrect"})
+    thread.join(120)
+
+    assert result.get("outcome") == "accepted", result
+    status, (original, corrected) = state(slate_db, request_id)
+    assert status is MaterialStatus.ACCEPTED
+    assert (original.color, corrected.color) == (AssetColor.DARK_BLUE, AssetColor.LIGHT_BLUE)
+    assert corrected.file_name == "hour_off.fixed.xml" and corrected.sha256 != original.sha256
+    reports = _reports(slate_db, request_id)
+    assert [(r.version_id, r.blocked) for r in reports] == [
+        (original.version_id, True),
+        (corrected.version_id, False),
+    ]
