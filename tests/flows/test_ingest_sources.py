@@ -29,6 +29,20 @@ from tests.flows.conftest import ttml
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves the folder; ``/cut/<name>`` promises a file's full length and sends half of it."""
+
+    def do_GET(self) -> None:
+        if not self.path.startswith("/cut/"):
+            super().do_GET()
+            return
+        body = (Path(self.directory) / self.path.removeprefix("/cut/")).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
     def log_message(self, format: str, *args: Any) -> None:
         """Keep the test output clean."""
 
@@ -135,6 +149,19 @@ def test_a_404_url_is_refused_naming_it_and_nothing_is_stored(
     with pytest.raises(StorageError, match="404") as refused:
         ingest(request_id, url)
     assert url in str(refused.value)
+    assert state(slate_db, request_id) == (MaterialStatus.NOT_RECEIVED, [])
+    assert stored_files(get_settings().effective_blob_root) == []
+
+
+def test_a_download_cut_half_way_is_refused_and_nothing_is_stored(
+    portal: PortalServer, slate_db: Database, http_folder: tuple[str, Path]
+) -> None:
+    base_url, folder = http_folder
+    request_id = assign_and_intake(portal)
+    ttml(folder / "ep5_en.xml")
+    url = f"{base_url}/cut/ep5_en.xml"
+    with pytest.raises(StorageError, match=f"cannot fetch {url}: "):
+        ingest(request_id, url)
     assert state(slate_db, request_id) == (MaterialStatus.NOT_RECEIVED, [])
     assert stored_files(get_settings().effective_blob_root) == []
 
