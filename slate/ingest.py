@@ -73,9 +73,23 @@ def _local(path: Path) -> Path:
         ]
         if not files:
             raise NotFound(f"watch folder {path} holds no file to ingest", path=str(path))
-        return max(files, key=lambda p: p.stat().st_mtime)
+        return _readable(max(files, key=lambda p: p.stat().st_mtime))
     if not path.is_file():
         raise NotFound(f"{path}: no such file", path=str(path))
+    return _readable(path)
+
+
+def _readable(path: Path) -> Path:
+    """``path`` if this process may read it; else say so (not "no media" or a bare OSError later)."""
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise StorageError(
+            f"cannot read {path}: {exc.strerror or exc} (rule: the source must be readable by Slate)",
+            path=str(path),
+            rule="the source is readable",
+        ) from exc
     return path
 
 
