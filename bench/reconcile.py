@@ -77,7 +77,7 @@ def main() -> None:
     os.environ.pop("SLATE_DATABASE_URL", None)
     os.environ["SLATE_LOG_LEVEL"] = "WARNING"
     try:
-        with portal_process(work / "portal") as portal, _prefect() as api_url:
+        with portal_process(work / "portal") as portal, _prefect(args.heartbeats) as api_url:
             os.environ.update(portal.slate_env())
             print(f"emulator {portal.base_url} (pid {portal.pid}); Prefect API {api_url}")
             seconds = _timed(lambda: _seed(portal, args.requests, args.seed))[1]
@@ -93,6 +93,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1,000 requests")
     parser.add_argument("--seed", choices=["api", "db"], default="api", help="how to seed the emulator")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()), help="where files go")
+    parser.add_argument("--heartbeats", action="store_true", help="flow-run heartbeats on, as when served")
     args = parser.parse_args()
     if args.quick:
         args.requests = min(args.requests, 1_000)
@@ -100,8 +101,9 @@ def _arguments() -> argparse.Namespace:
 
 
 @contextmanager
-def _prefect() -> Iterator[str]:
-    """A real Prefect API server (SQLite), with heartbeats and analytics off, as the tests run it."""
+def _prefect(heartbeats: bool) -> Iterator[str]:
+    """A real Prefect API server (SQLite), analytics off; heartbeats off as the tests run it, or on
+    as served deployments run (``--heartbeats``: about a second more per flow run)."""
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -110,7 +112,9 @@ def _prefect() -> Iterator[str]:
     )
     from prefect.testing.utilities import prefect_test_harness
 
-    quiet = {PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    quiet: dict[Any, Any] = {PREFECT_SERVER_ANALYTICS_ENABLED: False}
+    if not heartbeats:
+        quiet[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
     with temporary_settings(updates=quiet), prefect_test_harness(server_startup_timeout=120):
         yield str(PREFECT_API_URL.value())
 
