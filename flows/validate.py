@@ -17,6 +17,7 @@ from prefect.input import RunInput
 
 from slate.downloads.proxy_sync import program_timing
 from slate.ingest import materialize
+from slate.logging import get_logger
 from slate.settings import get_settings
 from slate.store import get_request
 from tasks._runtime import blobs, database
@@ -24,6 +25,8 @@ from tasks.autocorrect import autocorrect_file
 from tasks.common import label_run, load_request, publish_panels
 from tasks.ingest import ingest_source
 from tasks.qc import QCOutcome, accept_version, qc_context, reject_version, run_qc
+
+log = get_logger("slate.flows.validate")  # under "slate", so Prefect puts its lines in the run's logs
 
 
 class Action(StrEnum):
@@ -99,6 +102,14 @@ def validate(request_id: str, max_corrections: int = 1) -> str:
         try:
             decision = _ask(outcome, get_settings().pause_timeout_seconds)
         except FlowPauseTimeout:
+            # Prefect closes the run as Failed ("never resumed"); this line tells the operator why
+            # and what to do, in the run's own logs.
+            log.warning(
+                "no decision in time: the request stays RECEIVED with its QC report; run validate again",
+                request_id=request_id,
+                version_id=outcome.version_id,
+                timeout_seconds=get_settings().pause_timeout_seconds,
+            )
             return f"waiting: {request_id} stays RECEIVED with its report; nobody decided in time"
         if decision.action is Action.ACCEPT:
             accept_version(

@@ -8,6 +8,9 @@ writes it into the audit trail.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -21,6 +24,8 @@ from prefect.client.schemas.filters import (
     FlowRunFilterName,
     FlowRunFilterState,
     FlowRunFilterStateType,
+    LogFilter,
+    LogFilterFlowRunId,
 )
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
@@ -32,6 +37,7 @@ from slate.models import AssetColor, MaterialStatus
 from slate.settings import reset_settings
 from slate.store import Database, QCReportRow, RejectionRow, audit_trail
 from tests.fixtures.portal import PortalServer
+from tests.fixtures.prefect_server import PrefectServer
 from tests.flows._support import assign_and_intake, state
 from tests.flows.conftest import ttml
 
@@ -176,3 +182,40 @@ def test_an_operator_applies_the_auto_correction_through_the_pause_form(
         (original.version_id, True),
         (corrected.version_id, False),
     ]
+
+
+CHILD = """
+import sys
+from flows.validate import validate
+state = validate(sys.argv[1], return_state=True)
+print(state.state_details.flow_run_id)
+"""
+
+
+def test_a_pause_that_times_out_says_why_in_the_run_logs(
+    portal: PortalServer, slate_env: dict[str, Any], prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    """Prefect shows the run as Failed ("never resumed"); the run's logs say the request is waiting."""
+    request_id = _blocked_subtitle(portal, tmp_path)
+    env = {
+        **os.environ,
+        **slate_env,
+        "SLATE_PAUSE_TIMEOUT_SECONDS": "1",
+        "PREFECT_API_URL": prefect_server.api_url,
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "slate",  # what prefect.yaml and `slate up` set
+    }
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, request_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    run_id = UUID(child.stdout.strip().splitlines()[-1])
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    waiting = [e.message for e in logs if e.name.startswith("slate") and "no decision in time" in e.message]
+    assert len(waiting) == 1, [e.message for e in logs]
+    assert request_id in waiting[0] and "stays RECEIVED" in waiting[0]
