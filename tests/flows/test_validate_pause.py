@@ -20,6 +20,9 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
     FlowRunFilter,
     FlowRunFilterName,
     FlowRunFilterState,
@@ -40,6 +43,7 @@ from tests.fixtures.portal import PortalServer
 from tests.fixtures.prefect_server import PrefectServer
 from tests.flows._support import assign_and_intake, state
 from tests.flows.conftest import ttml
+from validators.base import Location
 
 
 def _blocked_subtitle(portal: PortalServer, tmp_path: Path) -> str:
@@ -117,6 +121,19 @@ def test_a_pause_nobody_answers_leaves_the_request_waiting_with_nothing_lost(
     # hanging as Paused with a form nobody can use any more; the request itself is intact.
     assert run.state is not None and run.state.is_final() and not run.state.is_paused(), run.state
     assert "never resumed" in (run.state.message or ""), run.state
+    # The QC artifact the operator was pointed to lists every stored finding with where it is.
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]),
+                key=ArtifactFilterKey(any_=[f"qc-{request_id.lower()}"]),
+            )
+        )
+    text = str(artifact.data)
+    assert f"hour_off.xml** (v1, sha256 `{version.sha256[:12]}`) — **BLOCKED**" in text
+    for finding in report.report["findings"]:
+        row = f"`{finding['code']}` | {Location.model_validate(finding['location'])} |"
+        assert row in text, (row, text)
 
     # Nothing lost: a later validation finds the same file and can still be decided.
     monkeypatch.setenv("SLATE_PAUSE_TIMEOUT_SECONDS", "120")
