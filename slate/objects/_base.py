@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from slate.errors import InvalidInput, NotFound, StorageError
-from slate.objects._pipeline import CHUNK_SIZE, Readable
+from slate.objects._pipeline import CHUNK_SIZE, Progress, Readable, metered
 
 __all__ = ["MAX_KEY_BYTES", "BlobStore", "ObjectInfo", "PutResult", "open_source", "validate_key"]
 
@@ -100,11 +100,11 @@ class BlobStore(ABC):
     def put_stream(self, key: str, readable: Readable) -> PutResult:
         """Store everything ``readable`` yields under ``key``."""
 
-    def put_path(self, key: str, path: Path | str) -> PutResult:
-        """Store the file at ``path`` under ``key``."""
+    def put_path(self, key: str, path: Path | str, *, progress: Progress | None = None) -> PutResult:
+        """Store the file at ``path`` under ``key``; ``progress`` hears of every chunk read."""
         validate_key(key)
         with open_source(Path(path)) as source:
-            return self.put_stream(key, source)
+            return self.put_stream(key, metered(source, progress))
 
     @abstractmethod
     def open_stream(self, key: str) -> AbstractContextManager[Readable]:

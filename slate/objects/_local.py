@@ -26,7 +26,7 @@ from slate.errors import ConfigurationError, NotFound
 from slate.logging import get_logger
 from slate.objects._atomic import TEMP_PREFIX, atomic_file, disk_errors
 from slate.objects._base import BlobStore, ObjectInfo, PutResult, open_source, validate_key
-from slate.objects._pipeline import Readable, pump
+from slate.objects._pipeline import Progress, Readable, metered, pump
 from slate.objects._verify import check_digests
 
 __all__ = ["LocalStore"]
@@ -55,11 +55,11 @@ class LocalStore(BlobStore):
     def put_stream(self, key: str, readable: Readable) -> PutResult:
         return self._put(key, readable, size_hint=0)
 
-    def put_path(self, key: str, path: Path | str) -> PutResult:
+    def put_path(self, key: str, path: Path | str, *, progress: Progress | None = None) -> PutResult:
         validate_key(key)
         source = Path(path)
         with open_source(source) as stream:
-            return self._put(key, stream, size_hint=source.stat().st_size)
+            return self._put(key, metered(stream, progress), size_hint=source.stat().st_size)
 
     def _put(self, key: str, readable: Readable, size_hint: int) -> PutResult:
         dest = self._data_path(key)

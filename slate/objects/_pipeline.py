@@ -18,7 +18,7 @@ from contextlib import suppress
 from types import TracebackType
 from typing import Protocol
 
-__all__ = ["BUFFER_BYTES", "CHUNK_SIZE", "Digests", "FanOut", "Readable", "pump"]
+__all__ = ["BUFFER_BYTES", "CHUNK_SIZE", "Digests", "FanOut", "Progress", "Readable", "metered", "pump"]
 
 #: Bytes read per chunk: large enough that hashlib releases the GIL and syscalls are few.
 CHUNK_SIZE = 4 * 1024 * 1024
@@ -32,6 +32,29 @@ class Readable(Protocol):
     """The one method Slate needs from a binary stream."""
 
     def read(self, size: int = -1, /) -> bytes: ...
+
+
+#: Told how many more bytes of the source were read; a long put reports its progress through it.
+Progress = Callable[[int], None]
+
+
+class _Metered:
+    """A readable that reports the size of each chunk read from it."""
+
+    def __init__(self, inner: Readable, report: Progress) -> None:
+        self._inner = inner
+        self._report = report
+
+    def read(self, size: int = -1, /) -> bytes:
+        chunk = self._inner.read(size)
+        if chunk:
+            self._report(len(chunk))
+        return chunk
+
+
+def metered(inner: Readable, report: Progress | None) -> Readable:
+    """``inner`` itself, or ``inner`` reporting its progress to ``report``."""
+    return inner if report is None else _Metered(inner, report)
 
 
 class _Worker:

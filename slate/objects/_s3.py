@@ -28,7 +28,7 @@ from slate.errors import IntegrityError, InvalidInput, NotFound, StorageError
 from slate.logging import get_logger
 from slate.objects._atomic import atomic_file, disk_errors
 from slate.objects._base import BlobStore, ObjectInfo, PutResult, open_source, validate_key
-from slate.objects._pipeline import Digests, FanOut, Readable, pump
+from slate.objects._pipeline import Digests, FanOut, Progress, Readable, metered, pump
 from slate.objects._s3_errors import s3_errors
 from slate.objects._s3_multipart import (
     MAX_PARTS,
@@ -130,13 +130,13 @@ class S3Store(BlobStore):
             max_concurrency=settings.s3_max_concurrency,
         )
 
-    def put_path(self, key: str, path: Path | str) -> PutResult:
+    def put_path(self, key: str, path: Path | str, *, progress: Progress | None = None) -> PutResult:
         validate_key(key)
         source = Path(path)
         with open_source(source) as stream:
             size = source.stat().st_size
             part_size = max(self.multipart_chunksize, -(-size // MAX_PARTS))
-            return self._put(key, stream, part_size, grow_parts=False)
+            return self._put(key, metered(stream, progress), part_size, grow_parts=False)
 
     def put_stream(self, key: str, readable: Readable) -> PutResult:
         validate_key(key)
