@@ -7,6 +7,7 @@ from prefect import flow
 from flows.deliver import deliver
 from flows.ingest import ingest
 from flows.validate import validate
+from tasks.common import label_run, load_request
 
 
 @flow(name="lifecycle")
@@ -14,6 +15,7 @@ def lifecycle(
     request_id: str, source: str, service_type: str | None = None, rate_mbps: int | None = None
 ) -> str:
     """Ingest ``source``, validate it, and deliver it when accepted; returns where it ended."""
+    label_run("lifecycle", load_request(request_id))
     ingest(request_id, source)
     outcome = validate(request_id)
     if not outcome.startswith("accepted"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -194,9 +194,19 @@ def check_fit(path: Path, request: SourceRequest, category: AssetCategory, summa
 
 
 def ingest_file(
-    database: Database, blobs: BlobStore, request_id: str, source: str, *, actor: str
+    database: Database,
+    blobs: BlobStore,
+    request_id: str,
+    source: str,
+    *,
+    actor: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IngestResult:
-    """Fetch, check, store and record ``source`` as the request's new version."""
+    """Fetch, check, store and record ``source`` as the request's new version.
+
+    ``progress(done, total)`` hears how much of the file is stored, as it goes (files of many
+    gigabytes take minutes to copy into the store).
+    """
     with database.session() as session:
         request = get_request(session, request_id)
     with fetch(source) as path:
@@ -204,7 +214,7 @@ def ingest_file(
         check_fit(path, request, category, summary)
         slot = slot_name(request.source_type)
         key = f"{request_id}/{slot}/{uuid.uuid4().hex}/{path.name}"
-        stored = blobs.put_path(key, path)
+        stored = blobs.put_path(key, path, progress=_reporter(progress, path.stat().st_size))
     try:
         with database.session() as session:
             version_id, events = lifecycle.receive_version(
@@ -234,6 +244,20 @@ def ingest_file(
         probe=summary,
         events=events,
     )
+
+
+def _reporter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None] | None:
+    """Turn chunk sizes into running totals for ``progress``."""
+    if progress is None:
+        return None
+    done = 0
+
+    def report(nbytes: int) -> None:
+        nonlocal done
+        done += nbytes
+        progress(done, total)
+
+    return report
 
 
 def materialize(blobs: BlobStore, key: str, directory: Path) -> Path:

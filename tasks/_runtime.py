@@ -6,10 +6,13 @@ a worker on another machine), never passed between processes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.events import emit_event
 from prefect.runtime import flow_run
 
@@ -45,7 +48,16 @@ def _request_of_run() -> dict[str, str]:
 
 add_context_provider(_request_of_run)
 
-__all__ = ["actor", "blobs", "database", "emit", "portal", "remember_request", "run_label"]
+__all__ = [
+    "actor",
+    "blobs",
+    "database",
+    "emit",
+    "portal",
+    "progress_reporter",
+    "remember_request",
+    "run_label",
+]
 
 
 @contextmanager
@@ -118,6 +130,25 @@ def emit(events: list[LifecycleEvent], request: SourceRequest | None = None) -> 
             related=related,
             payload=payload,
         )
+
+
+def progress_reporter(description: str) -> Callable[[int, int], None]:
+    """A Prefect progress artifact for long work (uploads, ingests) and the callback that moves it.
+
+    Updated at most once a second (and at the end), so a multi-gigabyte transfer does not send
+    thousands of API calls.
+    """
+    artifact = create_progress_artifact(0.0, description=description)
+    assert isinstance(artifact, UUID)  # the sync call returns the id, not a coroutine
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0 or done >= total:
+            last[0] = now
+            update_progress_artifact(artifact, progress=100.0 * done / max(total, 1))
+
+    return report
 
 
 def run_label(step: str, request: SourceRequest) -> tuple[str, list[str]]:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
-from uuid import UUID
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import create_markdown_artifact
 from pydantic import ValidationError
 
 from slate.delivery import DeliveryReceipt, deliver_request
@@ -17,7 +14,7 @@ from slate.models import AssetVersion, Service, ServiceType, SourceRequest
 from slate.objects import ObjectInfo
 from slate.settings import get_settings
 from slate.store import get_request
-from tasks._runtime import actor, blobs, database, emit, portal
+from tasks._runtime import actor, blobs, database, emit, portal, progress_reporter
 from validators import QCContext, Severity
 from validators.delivery import DeliveryCandidate
 from validators.delivery import validate as validate_delivery
@@ -77,20 +74,6 @@ def check_preconditions(request: SourceRequest, version: AssetVersion, path: Pat
         )
 
 
-def _progress_reporter() -> Callable[[int, int], None]:
-    artifact = create_progress_artifact(0.0, description="Upload to the portal")
-    assert isinstance(artifact, UUID)  # the sync call returns the id, not a coroutine
-    last = [0.0]
-
-    def report(sent: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 1.0 or sent >= total:
-            last[0] = now
-            update_progress_artifact(artifact, progress=100.0 * sent / max(total, 1))
-
-    return report
-
-
 def _receipt_markdown(receipt: DeliveryReceipt) -> str:
     rate = receipt.bytes_sent * 8 / 1e6 / receipt.seconds if receipt.seconds else 0.0
     rows = [
@@ -130,7 +113,7 @@ def deliver_version(request_id: str, service_type: str | None, rate_mbps: int) -
             service=parse_service(service_type),
             rate_mbps=rate_mbps,
             actor=actor(),
-            progress=_progress_reporter(),
+            progress=progress_reporter("Upload to the portal"),
             preflight=check_preconditions,
             lease_seconds=get_settings().delivery_lease_seconds,
         )

@@ -7,7 +7,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from slate.ingest import IngestResult, ingest_file
 from slate.store import get_request
-from tasks._runtime import actor, blobs, database, emit
+from tasks._runtime import actor, blobs, database, emit, progress_reporter
 
 __all__ = ["ingest_source"]
 
@@ -16,7 +16,8 @@ __all__ = ["ingest_source"]
 def ingest_source(request_id: str, source: str) -> IngestResult:
     """Store ``source`` as the request's new version (refused, storing nothing, if it does not fit)."""
     with database() as db:
-        result = ingest_file(db, blobs(), request_id, source, actor=actor())
+        progress = progress_reporter(f"Store {source.rsplit('/', 1)[-1]} in the blob store")
+        result = ingest_file(db, blobs(), request_id, source, actor=actor(), progress=progress)
         with db.session() as session:
             emit(result.events, get_request(session, request_id))
     kind = result.category.value
