@@ -4,7 +4,8 @@
 flow-run subprocesses the serving process starts, and so a Ctrl-C in the terminal reaches only
 the supervisor, which then stops the parts in order):
 
-* ``prefect server start`` on SQLite, with ``PREFECT_HOME`` under Slate's home and analytics off;
+* ``prefect server start`` on SQLite (or ``SLATE_STACK_PREFECT_DATABASE_URL``, e.g. PostgreSQL), with
+  ``PREFECT_HOME`` under Slate's home and analytics off;
 * ``python -m deployments.serve``, serving every deployment of ``prefect.yaml`` (polling every
   ``stack_poll_seconds``);
 * the webhook receiver, starting flow runs on that server;
@@ -169,7 +170,8 @@ class Stack:
     def _parts(self) -> list[_Part]:
         py, p = sys.executable, self.ports
         timeout = str(self.settings.stack_start_timeout)
-        db = f"sqlite+aiosqlite:///{self.home / 'prefect' / 'prefect.db'}"
+        sqlite = f"sqlite+aiosqlite:///{self.home / 'prefect' / 'prefect.db'}"
+        db = self.settings.stack_prefect_database_url.get_secret_value() or sqlite
         server = _Part(
             "prefect-server",
             [py, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(p.prefect)],

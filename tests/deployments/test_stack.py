@@ -32,10 +32,11 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from pydantic import SecretStr
 
 from deployments._processes import group_alive
-from deployments.serve import load_project
-from deployments.stack import Ports, StackInfo, read_stack, running_stack, stop_detached
+from deployments.serve import DEFAULT_FILE, load_project
+from deployments.stack import Ports, Stack, StackInfo, read_stack, running_stack, stop_detached
 from slate.media import synth
 from slate.models import MaterialStatus
 from slate.settings import Settings
@@ -310,3 +311,17 @@ def test_a_stack_file_left_by_a_dead_stack_is_not_taken_for_a_running_stack(tmp_
     assert read_stack(Settings(home=tmp_path)) == info
     assert running_stack(Settings(home=tmp_path)) is None
     assert not (tmp_path / "stack.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [("", "sqlite+aiosqlite:///{home}/prefect/prefect.db"), ("postgresql+asyncpg://p:q@db/prefect", None)],
+)
+def test_the_stack_prefect_server_uses_the_configured_database(
+    tmp_path: Path, configured: str, expected: str | None
+) -> None:
+    settings = Settings(home=tmp_path, stack_prefect_database_url=SecretStr(configured))
+    stack = Stack(settings, Ports(prefect=4200, receiver=4201, emulator=4202), DEFAULT_FILE)
+    (server,) = [part for part in stack.parts if part.name == "prefect-server"]
+    wanted = expected.format(home=tmp_path) if expected else configured
+    assert server.env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] == wanted
