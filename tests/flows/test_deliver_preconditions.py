@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,26 +9,18 @@ import pytest
 
 from flows.deliver import deliver
 from flows.ingest import ingest
-from flows.intake import intake
 from slate.demo import make_printmaster
 from slate.errors import InvalidInput, TransitionError
 from slate.models import MaterialStatus, PortalStatus
 from slate.store import Database, DeliveryRow, SourceRequestRow, get_request
 from tasks.deliver import parse_service
 from tests.fixtures.portal import PortalServer
+from tests.flows._support import assign_and_intake
 
 
 def _received_printmaster(portal: PortalServer, tmp_path: Path) -> str:
     spec = {"movieId": "81000009", "title": "Ebb", "sourceType": "AUDIO_PRINTMASTER", "audioChannels": 6}
-    request_id = str(portal.create_assignment(**spec)["requestId"])
-    event = {
-        "id": f"EVT-{request_id}",
-        "type": "assignment.created",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "request_id": request_id,
-        "data": {},
-    }
-    intake(event)
+    request_id = assign_and_intake(portal, **spec)
     ingest(request_id, str(make_printmaster(tmp_path / "ebb_51.wav", seconds=2)))
     return request_id
 

@@ -8,13 +8,11 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flows.deliver import deliver
 from flows.ingest import ingest
-from flows.intake import intake
 from slate.backlot import DeliveryStatus
 from slate.demo import make_printmaster
 from slate.errors import ConflictError, SlateError, TransitionError
@@ -22,6 +20,7 @@ from slate.models import DeliveryOutcome, MaterialStatus
 from slate.store import Database, DeliveryRow, get_request
 from tests.fixtures.portal import PortalServer
 from tests.fixtures.prefect_server import PrefectServer
+from tests.flows._support import assign_and_intake
 
 CHILD = """
 import sys
@@ -32,16 +31,7 @@ deliver(sys.argv[1], service_type="MIXING", rate_mbps=10)
 
 def _printmaster_request(portal: PortalServer, tmp_path: Path) -> tuple[str, Path]:
     spec = {"movieId": "81000003", "title": "Tides", "sourceType": "AUDIO_PRINTMASTER", "audioChannels": 6}
-    request_id = str(portal.create_assignment(**spec)["requestId"])
-    event = {
-        "id": f"EVT-{request_id}",
-        "type": "assignment.created",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "request_id": request_id,
-        "data": {},
-    }
-    intake(event)
-    return request_id, make_printmaster(tmp_path / "tides_51.wav", seconds=8)
+    return assign_and_intake(portal, **spec), make_printmaster(tmp_path / "tides_51.wav", seconds=8)
 
 
 def _attempt_started(db: Database, request_id: str) -> bool:

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from uuid import UUID
 
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (
-    FlowRunFilter,
-    FlowRunFilterName,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
-)
-from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from flows.deliver import deliver
 from flows.ingest import ingest
-from flows.intake import intake
 from flows.reconcile import reconcile
 from flows.redelivery import redelivery
 from flows.validate import validate
@@ -29,63 +16,17 @@ from slate.models import AssetColor, MaterialStatus
 from slate.store import Database, get_request, list_versions
 from slate.store.webhook_events import get_event
 from tests.fixtures.portal import PortalServer
+from tests.flows._support import assign_and_intake, paused_run, validate_in_background
 from tests.flows.conftest import ttml
-
-
-def _assign_and_intake(portal: PortalServer) -> str:
-    request_id = str(
-        portal.create_assignment(movieId="81000002", title="Harbour", sourceType="SUBTITLE", language="en")[
-            "requestId"
-        ]
-    )
-    event = {
-        "id": f"EVT-{request_id}",
-        "type": "assignment.created",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "request_id": request_id,
-        "data": {},
-    }
-    intake(event)
-    return request_id
-
-
-def _paused_run(request_id: str, timeout: float = 60) -> UUID:
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    name=FlowRunFilterName(like_=f"validate {request_id}"),
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
-                )
-            )
-            if runs:
-                return runs[0].id
-            time.sleep(0.5)
-    raise AssertionError(f"no paused validation of {request_id} within {timeout}s")
-
-
-def _validate_in_background(request_id: str) -> tuple[threading.Thread, dict[str, Any]]:
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            result["outcome"] = validate(request_id)
-        except BaseException as exc:  # the test thread reports it
-            result["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, result
 
 
 def test_blockers_pause_for_the_operator_and_a_justified_approval_accepts(
     portal: PortalServer, slate_db: Database, tmp_path: Path
 ) -> None:
-    request_id = _assign_and_intake(portal)
+    request_id = assign_and_intake(portal, movieId="81000002", title="Harbour")
     ingest(request_id, str(ttml(tmp_path / "hour_off.xml", offset_hours=1)))
-    thread, result = _validate_in_background(request_id)
-    run_id = _paused_run(request_id)
+    thread, result = validate_in_background(request_id)
+    run_id = paused_run(request_id)
     with slate_db.session() as session:
         assert (
             get_request(session, request_id).material_status is MaterialStatus.RECEIVED
@@ -102,10 +43,10 @@ def test_blockers_pause_for_the_operator_and_a_justified_approval_accepts(
 def test_a_redelivery_for_an_offset_is_corrected_validated_and_delivered(
     portal: PortalServer, slate_db: Database, tmp_path: Path
 ) -> None:
-    request_id = _assign_and_intake(portal)
+    request_id = assign_and_intake(portal, movieId="81000002", title="Harbour")
     ingest(request_id, str(ttml(tmp_path / "hour_off.xml", offset_hours=1)))
-    thread, result = _validate_in_background(request_id)
-    resume_flow_run(_paused_run(request_id), run_input={"action": "accept", "justification": "ship it"})
+    thread, result = validate_in_background(request_id)
+    resume_flow_run(paused_run(request_id), run_input={"action": "accept", "justification": "ship it"})
     thread.join(120)
     assert result.get("outcome") == "accepted by the operator", result
     first = deliver(request_id, service_type="SUBTITLING")
@@ -146,7 +87,7 @@ def test_a_redelivery_request_whose_webhook_was_lost_is_corrected_after_reconcil
     portal: PortalServer, slate_db: Database, tmp_path: Path
 ) -> None:
     """Reconcile records it and queues the run the webhook would have started; that run corrects."""
-    request_id = _assign_and_intake(portal)
+    request_id = assign_and_intake(portal, movieId="81000002", title="Harbour")
     ingest(request_id, str(ttml(tmp_path / "clean.xml")))
     assert validate(request_id).startswith("accepted")
     first = deliver(request_id, service_type="SUBTITLING")

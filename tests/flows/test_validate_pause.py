@@ -9,13 +9,9 @@ writes it into the audit trail.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -25,12 +21,7 @@ from prefect.client.schemas.filters import (
     ArtifactFilterKey,
     FlowRunFilter,
     FlowRunFilterName,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
-    LogFilter,
-    LogFilterFlowRunId,
 )
-from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select
 
@@ -41,7 +32,7 @@ from slate.settings import reset_settings
 from slate.store import Database, QCReportRow, RejectionRow, audit_trail
 from tests.fixtures.portal import PortalServer
 from tests.fixtures.prefect_server import PrefectServer
-from tests.flows._support import assign_and_intake, state
+from tests.flows._support import assign_and_intake, paused_run, run_in_child, state, validate_in_background
 from tests.flows.conftest import ttml
 from validators.base import Location
 
@@ -51,36 +42,6 @@ def _blocked_subtitle(portal: PortalServer, tmp_path: Path) -> str:
     request_id = assign_and_intake(portal)
     ingest(request_id, str(ttml(tmp_path / "hour_off.xml", offset_hours=1)))
     return request_id
-
-
-def _validate_in_background(request_id: str) -> tuple[threading.Thread, dict[str, Any]]:
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            result["outcome"] = validate(request_id)
-        except BaseException as exc:  # the test thread reports it
-            result["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, result
-
-
-def _paused_run(request_id: str, timeout: float = 60) -> UUID:
-    deadline = time.monotonic() + timeout
-    paused = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    name=FlowRunFilterName(like_=f"validate {request_id}"), state=paused
-                )
-            )
-            if runs:
-                return runs[0].id
-            time.sleep(0.3)
-    raise AssertionError(f"no paused validation of {request_id} within {timeout}s")
 
 
 def _reports(db: Database, request_id: str) -> list[QCReportRow]:
@@ -138,8 +99,8 @@ def test_a_pause_nobody_answers_leaves_the_request_waiting_with_nothing_lost(
     # Nothing lost: a later validation finds the same file and can still be decided.
     monkeypatch.setenv("SLATE_PAUSE_TIMEOUT_SECONDS", "120")
     reset_settings()
-    thread, result = _validate_in_background(request_id)
-    resume_flow_run(_paused_run(request_id), run_input={"action": "accept", "justification": "as asked"})
+    thread, result = validate_in_background(request_id)
+    resume_flow_run(paused_run(request_id), run_input={"action": "accept", "justification": "as asked"})
     thread.join(120)
     assert result.get("outcome") == "accepted by the operator", result
     assert state(slate_db, request_id)[0] is MaterialStatus.ACCEPTED
@@ -151,11 +112,11 @@ def test_an_operator_rejects_with_a_reason_through_the_pause_form(
 ) -> None:
     """A reject without a reason is not applied (the form comes back); with one, the version turns RED."""
     request_id = _blocked_subtitle(portal, tmp_path)
-    thread, result = _validate_in_background(request_id)
+    thread, result = validate_in_background(request_id)
 
-    first = _paused_run(request_id)
+    first = paused_run(request_id)
     resume_flow_run(first, run_input={"action": "reject", "reason": "  "})
-    again = _paused_run(request_id)  # asked again: a rejection needs a reason
+    again = paused_run(request_id)  # asked again: a rejection needs a reason
     assert again == first and "outcome" not in result
     assert state(slate_db, request_id)[0] is MaterialStatus.RECEIVED
     reason = "timeline an hour late against the proxy"
@@ -185,8 +146,8 @@ def test_an_operator_applies_the_auto_correction_through_the_pause_form(
 ) -> None:
     """The corrected file is a new version, validated again and accepted; the original turns DARK_BLUE."""
     request_id = _blocked_subtitle(portal, tmp_path)
-    thread, result = _validate_in_background(request_id)
-    resume_flow_run(_paused_run(request_id), run_input={"action": "autocorrect"})
+    thread, result = validate_in_background(request_id)
+    resume_flow_run(paused_run(request_id), run_input={"action": "autocorrect"})
     thread.join(120)
 
     assert result.get("outcome") == "accepted", result
@@ -219,20 +180,8 @@ def test_a_pause_that_times_out_says_why_in_the_run_logs(
         **slate_env,
         "SLATE_PAUSE_TIMEOUT_SECONDS": "1",
         "PREFECT_API_URL": prefect_server.api_url,
-        "PREFECT_LOGGING_EXTRA_LOGGERS": "slate",  # what prefect.yaml and `slate up` set
     }
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD, request_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert child.returncode == 0, child.stderr[-2000:]
-    run_id = UUID(child.stdout.strip().splitlines()[-1])
-    with get_client(sync_client=True) as client:
-        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
-    waiting = [e.message for e in logs if e.name.startswith("slate") and "no decision in time" in e.message]
-    assert len(waiting) == 1, [e.message for e in logs]
+    _, ours = run_in_child(CHILD, request_id, env)
+    waiting = [m for m in ours if "no decision in time" in m]
+    assert len(waiting) == 1, ours
     assert request_id in waiting[0] and "stays RECEIVED" in waiting[0]
