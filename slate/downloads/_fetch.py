@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from slate.backlot import PortalClient, TokenBucket
 from slate.downloads._manifest import FileStatus, ManifestRow, write_manifest
-from slate.downloads._selection import PlannedFile
+from slate.downloads._selection import PlannedFile, fit_to_destination
 from slate.downloads.rate import bytes_per_second
 from slate.errors import IntegrityError, PortalError, StorageError
 from slate.logging import get_logger
@@ -311,6 +311,7 @@ def download_files(
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise storage_error(exc, dest, "create the destination") from exc
+    items = fit_to_destination(items, dest)
     _check_space(dest, items)
     limiter = None
     if rate_mbps is not None:

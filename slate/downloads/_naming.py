@@ -14,7 +14,9 @@ of one episode shares the folder). Titles come from the studio and may hold anyt
   is appended: two different titles that clean to the same text still get different names, and
   the same title gets the same name on every run (so resuming and skipping work).
 * Names equal up to case (``Salt`` and ``SALT``, one folder on Windows and macOS) that remain in one
-  selection get the portal's id appended by :func:`assign_unique`.
+  selection get the portal's id appended by :func:`assign_unique`; a later run into the same
+  destination does the same against the folders already there
+  (:func:`slate.downloads._selection.fit_to_destination`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 
-__all__ = ["MAX_BYTES", "MAX_CHARS", "assign_unique", "episode_folder", "safe_file_name", "safe_name"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_CHARS",
+    "assign_unique",
+    "episode_folder",
+    "safe_file_name",
+    "safe_name",
+    "tagged",
+]
 
 MAX_CHARS = 120
 MAX_BYTES = 200
@@ -119,7 +129,7 @@ def safe_file_name(name: str, *, identity: str = "") -> str:
     return f"{stem}.{ext}"
 
 
-def _tagged(name: str, tag: str) -> str:
+def tagged(name: str, tag: str) -> str:
     """``name`` with ``_tag`` before its extension, still within the length bounds."""
     match = _EXTENSION.search(name)
     stem, ext = (name[: match.start()], name[match.start() :]) if match else (name, "")
@@ -145,5 +155,5 @@ def assign_unique(names: Mapping[str, str]) -> dict[str, str]:
             for key in keys:
                 faithful = _clean(key)[1] and not _is_reserved(key) and len(key) <= 40
                 tag = key if faithful and attempt == 0 else _digest(key, str(attempt))
-                result[key] = _tagged(names[key], tag)
+                result[key] = tagged(names[key], tag)
     raise AssertionError("names still collide after disambiguation")  # pragma: no cover - 40-bit hashes

@@ -8,18 +8,20 @@ finally gives each file its place: ``<episode folder>/<safe file name>``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from slate.backlot import AssetState, DownloadAsset, DownloadAssetType, DownloadCategory, PortalClient
 from slate.backlot import PortalSourceRequest as Request
-from slate.downloads._naming import assign_unique, episode_folder, safe_file_name, safe_name
+from slate.downloads._naming import assign_unique, episode_folder, safe_file_name, safe_name, tagged
 from slate.errors import InvalidInput, NotFound, PortalRejected
 
 __all__ = [
     "PlannedFile",
     "Selection",
+    "fit_to_destination",
     "make_selection",
     "parse_states",
     "parse_types",
@@ -244,3 +246,24 @@ def select_materials(client: PortalClient, selection: Selection) -> list[Planned
         )
     )
     return _plan(assets, requests)
+
+
+def fit_to_destination(files: Sequence[PlannedFile], dest: Path) -> list[PlannedFile]:
+    """Keep episodes apart from folders an earlier run left in ``dest`` that differ only in case.
+
+    One title always gets the same folder name, so a folder of ``dest`` that equals a planned one
+    up to case but not exactly belongs to another title (``Salt`` then ``SALT``): on Windows and
+    macOS both would land in one folder. Such planned folders get the title's id appended, as
+    within one selection.
+    """
+    try:
+        existing = {p.name.casefold(): p.name for p in dest.iterdir() if p.is_dir()}
+    except OSError:  # no destination yet (or unreadable: the download reports that clearly)
+        return list(files)
+    fitted = []
+    for item in files:
+        there = existing.get(item.folder.casefold())
+        clash = there is not None and there != item.folder
+        new_folder = tagged(item.folder, item.asset.movie_id)
+        fitted.append(item.model_copy(update={"folder": new_folder}) if clash else item)
+    return fitted

@@ -117,6 +117,26 @@ def test_hostile_titles_stay_inside_the_destination(
         assert len(path.parent.name) <= 120 and path.name.endswith(".wav") and "\n" not in path.name
 
 
+def test_a_later_run_keeps_an_episode_apart_from_a_folder_differing_only_in_case(
+    portal: PortalServer, portal_client: HttpPortalClient, materials: Materials, tmp_path: Path
+) -> None:
+    """``Salt`` downloaded first, ``SALT`` later into the same place: one folder on Windows and macOS."""
+    first = materials.assignment("81900005", show_name="Harbour", season_number=1, episode_title="Salt")
+    second = materials.assignment("81900006", show_name="HARBOUR", season_number=1, episode_title="SALT")
+    for movie in ("81900005", "81900006"):
+        materials.material(movie, name="guide.pdf", size=1000)
+    dest = tmp_path / "dest"
+    download_files(portal_client, select_materials(portal_client, Selection(request_ids=[first])), dest)
+
+    again = select_materials(portal_client, Selection(request_ids=[second]))
+    report = download_files(portal_client, again, dest)
+
+    folders = sorted(p.name for p in dest.iterdir() if p.is_dir())
+    assert len(folders) == 2 and len({f.casefold() for f in folders}) == 2, folders
+    assert report.outcomes[0].row.path.startswith(next(f for f in folders if "81900006" in f))
+    assert report.outcomes[0].row.status is FileStatus.DOWNLOADED
+
+
 def test_a_download_killed_half_way_resumes_by_range(
     portal: PortalServer, portal_client: HttpPortalClient, materials: Materials, tmp_path: Path
 ) -> None:
