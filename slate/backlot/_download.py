@@ -125,7 +125,11 @@ class _Download:
 
     def attempt(self, rate_limiter: RateLimiter | None) -> None:
         """Fetch from the current offset to the end; raises PortalUnavailable if cut short."""
-        headers = {"Range": f"bytes={self.offset}-"} if self.offset else {}
+        # identity: the bytes are read raw (to keep a partial chunk on a cut), so they must not be
+        # compressed in transit, and a Range counts bytes of the file, not of a gzip stream.
+        headers = {"Accept-Encoding": "identity"}
+        if self.offset:
+            headers["Range"] = f"bytes={self.offset}-"
         with self.transport.stream("GET", self.url, operation="download", headers=headers) as response:
             if self.offset and response.status_code == 200:
                 self.restart()  # the server ignored the range: take the whole file again

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import http.server
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from slate.backlot import AssetState, DownloadAssetType, DownloadCategory, HttpPortalClient, TokenBucket
+from slate.backlot._download import download_to
+from slate.backlot._transport import PortalTransport, RetryPolicy
 from slate.errors import IntegrityError
 from tests.fixtures.portal import PortalServer
 
@@ -154,3 +160,51 @@ def test_token_bucket_paces_to_its_rate() -> None:
     for _ in range(10):
         bucket(100)
     assert now[0] == pytest.approx(0.9)  # 1000 bytes at 1000 B/s, less the 100-byte burst
+
+
+def test_a_server_that_would_compress_sends_the_file_as_it_is(tmp_path: Path) -> None:
+    """Bytes are read raw (to keep a partial chunk on a cut), so the client asks for no encoding."""
+    body = b"<tt xmlns='http://www.w3.org/ns/ttml'>" + b"<p>a subtitle line</p>\n" * 5000 + b"</tt>"
+
+    class Compressing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            wanted = self.headers.get("Accept-Encoding") or ""
+            data = gzip.compress(body) if "gzip" in wanted else body
+            self.send_response(200)
+            if data is not body:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Compressing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = httpx.Client(base_url=f"http://127.0.0.1:{server.server_port}")
+    try:
+        transport = PortalTransport(client, _NoLogin(), RetryPolicy(max_attempts=1))  # type: ignore[arg-type]
+        result = download_to(
+            transport,
+            "/f.xml",
+            tmp_path / "f.xml",
+            sha256=hashlib.sha256(body).hexdigest(),
+            chunk_size=65536,
+            max_resumes=0,
+        )
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+    assert result.size == len(body) and (tmp_path / "f.xml").read_bytes() == body
+
+
+class _NoLogin:
+    """Credentials for a server that asks for none."""
+
+    def token(self) -> str:
+        return "unused"
+
+    def invalidate(self) -> None:
+        pass
