@@ -56,9 +56,9 @@ class SharedBucket:
     """A rate limiter callable (``limiter(nbytes)``) whose budget every process shares.
 
     ``name`` selects the bucket: transfers using the same name share one rate, whichever worker
-    runs them. The limiter asks the database for grants and sleeps off any debt. The bucket
-    refills at the rate of the transfer that took the last grant, so transfers started with
-    different rates stay together within the highest of them (every delivery uses one bucket).
+    runs them. The limiter asks the database for grants and sleeps off any debt. Give each rate
+    its own name: the bucket refills at the rate of whoever took the last grant, so transfers of
+    different rates in one bucket would starve the slower ones.
     """
 
     def __init__(

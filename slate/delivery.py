@@ -32,12 +32,12 @@ from slate.objects import BlobStore, ObjectInfo
 from slate.store import AssetVersionRow, Database, DeliveryRow, get_request
 
 __all__ = [
-    "DELIVERY_BUCKET",
     "DeliveryReceipt",
     "Preflight",
     "current_version",
     "declaration_for",
     "deliver_request",
+    "delivery_bucket",
 ]
 
 _SPEAKERS = {"FL": "L", "FR": "R", "FC": "C", "LFE": "LFE", "BL": "Ls", "SL": "Ls", "BR": "Rs", "SR": "Rs"}
@@ -46,8 +46,16 @@ _FRAME_RATE = re.compile(rb'ttp:frameRate\s*=\s*"(\d+)"')
 _MULTIPLIER = re.compile(rb'ttp:frameRateMultiplier\s*=\s*"(\d+)\s+(\d+)"')
 _DONE = {DeliveryStatus.PENDING_INSPECTION, DeliveryStatus.PROCESSED, DeliveryStatus.ACCEPTED}
 
-#: One bandwidth budget for every delivery, whatever rate each asks for (see :mod:`slate.bandwidth`).
-DELIVERY_BUCKET = "delivery"
+
+def delivery_bucket(rate_mbps: int) -> str:
+    """The shared bandwidth budget of the deliveries started at ``rate_mbps``.
+
+    Deliveries started with one setting share it, on every worker; a delivery started with another
+    setting has that setting's own budget. (One bucket for all rates would let a fast delivery
+    starve a slow one: the bucket refills at the rate of whoever took the last grant.)
+    """
+    return f"delivery-{rate_mbps}mbps"
+
 
 Progress = Callable[[int, int], None]
 #: Sees the request as delivered, the version, its fetched bytes and their info; raises to refuse.
@@ -172,29 +180,26 @@ def _already_on_portal(portal: PortalClient, version: AssetVersion) -> PortalDel
 def _finish(
     database: Database,
     version: AssetVersion,
-    attempt: int,
+    claim: DeliveryClaim,
     delivered: PortalDelivery,
     figures: dict[str, Any],
     actor: str,
 ) -> list[LifecycleEvent]:
+    """Record the portal's answer on our attempt (only while we hold the claim) and apply it."""
     ok = delivered.status in _DONE
     outcome = (
         DeliveryOutcome.ACCEPTED if delivered.status is DeliveryStatus.ACCEPTED else DeliveryOutcome.DELIVERED
     )
     with database.session() as session:
-        row = session.scalar(
-            select(DeliveryRow).where(
-                DeliveryRow.request_id == version.request_id, DeliveryRow.attempt == attempt
-            )
+        claim.finish(
+            session,
+            outcome=(outcome if ok else DeliveryOutcome.FAILED).value,
+            portal_delivery_id=delivered.delivery_id,
+            bytes_sent=figures["bytes_sent"],
+            seconds=figures["seconds"],
+            finished_at=datetime.now(UTC),
+            receipt={**delivered.model_dump(mode="json", by_alias=True), **figures},
         )
-        assert row is not None
-        row.outcome = (outcome if ok else DeliveryOutcome.FAILED).value
-        row.portal_delivery_id = delivered.delivery_id
-        row.bytes_sent = figures["bytes_sent"]
-        row.seconds = figures["seconds"]
-        row.finished_at = datetime.now(UTC)
-        row.lease_until = None
-        row.receipt = {**delivered.model_dump(mode="json", by_alias=True), **figures}
         if not ok:
             return []
         reason = f"delivered as portal delivery {delivered.delivery_id} ({delivered.status.value})"
@@ -255,11 +260,11 @@ def _send(
     found = _already_on_portal(portal, version)
     if found is not None:
         return found, {"bytes_sent": 0, "seconds": 0.0, "recovered": True}
-    bucket = SharedBucket(database, DELIVERY_BUCKET, rate)
+    bucket = SharedBucket(database, delivery_bucket(rate), rate)
 
     def limiter(nbytes: int) -> None:
+        claim.check()
         bucket(nbytes)
-        claim.renew_if_due()
 
     try:
         return _upload(portal, path, version, service, limiter, progress)
@@ -297,7 +302,7 @@ def deliver_request(
         claim = DeliveryClaim.take(database, version, service, destination, lease_seconds)
         try:
             delivered, figures = _send(database, portal, path, version, service, claim, rate, progress)
-            events = _finish(database, version, claim.attempt, delivered, figures, actor)
+            events = _finish(database, version, claim, delivered, figures, actor)
         except BaseException as exc:
             claim.abandon(exc)
             raise

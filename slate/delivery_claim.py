@@ -2,20 +2,26 @@
 
 An operator's delivery beside a lifecycle run, or a run that was thought dead beside its restart,
 would otherwise both pass the "not delivered yet" check and both upload. A claim is the request's
-one PENDING delivery row (a partial unique index allows one per request); its ``lease_until`` is
-renewed while bytes move. A worker that finds a live claim waits for it to end; one that finds
-a claim whose lease ran out (its worker died) marks that attempt abandoned and takes over, then
-asks the portal whether the dead worker's bytes arrived before sending them again.
+one PENDING delivery row (a partial unique index allows one per request, migration 0005). While
+it is held, a thread of the holder renews its ``lease_until`` every quarter lease, whatever the
+upload is doing (sending, waiting for the portal's answer, backing off before a retry), so only
+a worker that died (or froze for a whole lease) loses it. A worker that finds a live claim waits
+for it to end; one that finds a claim whose lease ran out marks that attempt abandoned, only if
+it is still PENDING, and takes over, then asks the portal whether the dead worker's bytes arrived.
+Every change of the claim row is conditional on it still being PENDING, so a worker that lost
+its claim can neither finish nor fail someone else's attempt.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.exc import IntegrityError as RowConflict
+from sqlalchemy.orm import Session
 
 from slate.errors import ConflictError
 from slate.logging import get_logger
@@ -27,6 +33,7 @@ __all__ = ["DeliveryClaim"]
 log = get_logger(__name__)
 
 _PENDING = DeliveryOutcome.PENDING.value
+_RULE = "one delivery of a request at a time"
 
 
 def _now() -> datetime:
@@ -35,7 +42,7 @@ def _now() -> datetime:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every time Slate stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class _Held(Exception):
@@ -47,15 +54,22 @@ class _Held(Exception):
         self.lease_until = lease_until
 
 
-@dataclass
-class DeliveryClaim:
-    """This worker's PENDING attempt of a request; renew it while uploading, end it either way."""
+class _Contended(Exception):
+    """The claim row changed under us (a race with another worker): read it again."""
 
-    database: Database
-    request_id: str
-    attempt: int
-    lease_seconds: float
-    renewed_at: float
+
+class DeliveryClaim:
+    """This worker's PENDING attempt of a request, renewed by a thread until it is ended."""
+
+    def __init__(self, database: Database, request_id: str, attempt: int, lease_seconds: float) -> None:
+        self.database = database
+        self.request_id = request_id
+        self.attempt = attempt
+        self.lease_seconds = lease_seconds
+        self._ended = threading.Event()
+        self._lost = False
+        self._renewer = threading.Thread(target=self._renew_loop, name="slate-claim", daemon=True)
+        self._renewer.start()
 
     @classmethod
     def take(
@@ -74,47 +88,45 @@ class DeliveryClaim:
         by itself; a live delivery that outlasts the wait raises :class:`ConflictError`.
         """
         deadline = time.monotonic() + (1.5 * lease_seconds if wait_seconds is None else wait_seconds)
-        logged = False
+        held: _Held | None = None
         while True:
             try:
                 attempt = _insert_claim(database, version, service, destination, lease_seconds)
-                return cls(database, version.request_id, attempt, lease_seconds, time.monotonic())
-            except _Held as held:
-                if time.monotonic() >= deadline:
-                    raise ConflictError(
-                        f"{version.request_id} is being delivered by another worker (attempt {held.attempt}, "
-                        f"lease until {held.lease_until:%H:%M:%S} UTC); not delivering it twice",
-                        request_id=version.request_id,
-                        attempt=held.attempt,
-                        rule="one delivery of a request at a time",
-                    ) from None
-                if not logged:
+                return cls(database, version.request_id, attempt, lease_seconds)
+            except _Held as live:
+                if held is None:
                     log.info("waiting for another worker's delivery", request_id=version.request_id)
-                    logged = True
-                time.sleep(min(1.0, max(0.05, lease_seconds / 10)))
+                held = live
+            except _Contended:
+                pass  # read the row again at once
+            if time.monotonic() >= deadline:
+                raise _refusal(version.request_id, held)
+            time.sleep(min(1.0, max(0.05, lease_seconds / 10)))
 
-    def renew_if_due(self) -> None:
-        """Push the lease forward (every quarter lease); a lost claim stops the upload."""
-        if time.monotonic() - self.renewed_at < self.lease_seconds / 4:
-            return
-        with self.database.session() as session:
-            moved = session.execute(
-                update(DeliveryRow)
-                .where(self._mine())
-                .values(lease_until=_now() + timedelta(seconds=self.lease_seconds))
-            ).rowcount  # type: ignore[attr-defined]
-        if not moved:
+    def check(self) -> None:
+        """Raise if the claim was lost: called between chunks, so a lost claim stops the upload."""
+        if self._lost:
             raise ConflictError(
                 f"{self.request_id}: attempt {self.attempt} lost its claim (its lease ran out and "
                 "another worker took over); stopping this upload",
                 request_id=self.request_id,
                 attempt=self.attempt,
-                rule="one delivery of a request at a time",
+                rule=_RULE,
             )
-        self.renewed_at = time.monotonic()
+
+    def finish(self, session: Session, **values: Any) -> None:
+        """Record the attempt's outcome in ``session``; refused if the claim was lost meanwhile."""
+        self._ended.set()
+        moved = session.execute(
+            update(DeliveryRow).where(self._mine()).values(lease_until=None, **values)
+        ).rowcount  # type: ignore[attr-defined]
+        if not moved:
+            self._lost = True
+            self.check()
 
     def abandon(self, error: BaseException) -> None:
         """End the claim after a failure: the attempt is FAILED with the error, the lease freed."""
+        self._ended.set()
         with self.database.session() as session:
             session.execute(
                 update(DeliveryRow)
@@ -127,12 +139,68 @@ class DeliveryClaim:
                 )
             )
 
+    def _renew_loop(self) -> None:
+        while not self._ended.wait(self.lease_seconds / 4):
+            try:
+                with self.database.session() as session:
+                    moved = session.execute(
+                        update(DeliveryRow)
+                        .where(self._mine())
+                        .values(lease_until=_now() + timedelta(seconds=self.lease_seconds))
+                    ).rowcount  # type: ignore[attr-defined]
+            except Exception as exc:  # the database may be back at the next turn; the lease is long
+                log.warning("delivery claim not renewed", request_id=self.request_id, error=str(exc))
+                continue
+            if not moved and not self._ended.is_set():
+                self._lost = True
+                return
+
     def _mine(self) -> ColumnElement[bool]:
         return and_(
             DeliveryRow.request_id == self.request_id,
             DeliveryRow.attempt == self.attempt,
             DeliveryRow.outcome == _PENDING,
         )
+
+
+def _refusal(request_id: str, held: _Held | None) -> ConflictError:
+    if held is None:
+        return ConflictError(
+            f"{request_id}: could not claim the request for delivery (other workers kept changing "
+            "its claim); try again",
+            request_id=request_id,
+            rule=_RULE,
+        )
+    return ConflictError(
+        f"{request_id} is being delivered by another worker (attempt {held.attempt}, lease until "
+        f"{held.lease_until:%H:%M:%S} UTC); not delivering it twice",
+        request_id=request_id,
+        attempt=held.attempt,
+        rule=_RULE,
+    )
+
+
+def _retire_expired(session: Session, request_id: str, now: datetime) -> None:
+    """Raise :class:`_Held` for a live claim; mark an expired one abandoned, if still PENDING."""
+    current = session.scalar(
+        select(DeliveryRow).where(DeliveryRow.request_id == request_id, DeliveryRow.outcome == _PENDING)
+    )
+    if current is None:
+        return
+    until = _aware(current.lease_until) if current.lease_until else None
+    if until is not None and until > now:
+        raise _Held(current.attempt, until)
+    moved = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.delivery_id == current.delivery_id, DeliveryRow.outcome == _PENDING)
+        .values(
+            outcome=DeliveryOutcome.FAILED.value,
+            lease_until=None,
+            receipt={"abandoned": "its worker stopped renewing the claim; another took over"},
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if not moved:  # it finished, or another worker retired it, since we read it
+        raise _Contended
 
 
 def _insert_claim(
@@ -142,20 +210,7 @@ def _insert_claim(
     now = _now()
     try:
         with database.session() as session:
-            current = session.scalar(
-                select(DeliveryRow).where(
-                    DeliveryRow.request_id == version.request_id, DeliveryRow.outcome == _PENDING
-                )
-            )
-            if current is not None:
-                until = _aware(current.lease_until) if current.lease_until else None
-                if until is not None and until > now:
-                    raise _Held(current.attempt, until)
-                current.outcome = DeliveryOutcome.FAILED.value
-                current.receipt = {
-                    "abandoned": "its worker stopped renewing the claim; a later attempt took over"
-                }
-                session.flush()
+            _retire_expired(session, version.request_id, now)
             attempt = (
                 session.scalar(
                     select(func.max(DeliveryRow.attempt)).where(DeliveryRow.request_id == version.request_id)
@@ -178,6 +233,8 @@ def _insert_claim(
                 )
             )
         return attempt
-    except RowConflict:
-        # Another worker inserted its claim between our read and our write.
-        raise _Held(0, now + timedelta(seconds=lease_seconds)) from None
+    except RowConflict as exc:
+        # Another worker inserted its claim (same request, or the same attempt number) meanwhile.
+        if "UNIQUE" in str(exc.orig).upper():
+            raise _Contended from None
+        raise

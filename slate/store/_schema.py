@@ -121,13 +121,13 @@ class DeliveryRow(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("request_id", "attempt"),
-        # At most one attempt in flight per request: the claim two workers race for (migration 0003).
+        # At most one attempt in flight per request: the claim two workers race for (migration 0005).
         Index(
             "ux_deliveries_one_pending",
             "request_id",
             unique=True,
-            sqlite_where=text("outcome = 'pending'"),
-            postgresql_where=text("outcome = 'pending'"),
+            sqlite_where=text("outcome = 'PENDING'"),
+            postgresql_where=text("outcome = 'PENDING'"),
         ),
     )
 
