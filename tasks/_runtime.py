@@ -136,7 +136,7 @@ def progress_reporter(description: str) -> Callable[[int, int], None]:
     """A Prefect progress artifact for long work (uploads, ingests) and the callback that moves it.
 
     Updated at most once a second (and at the end), so a multi-gigabyte transfer does not send
-    thousands of API calls.
+    thousands of API calls; a failed update is logged and the transfer goes on.
     """
     artifact = create_progress_artifact(0.0, description=description)
     assert isinstance(artifact, UUID)  # the sync call returns the id, not a coroutine
@@ -146,7 +146,10 @@ def progress_reporter(description: str) -> Callable[[int, int], None]:
         now = time.monotonic()
         if now - last[0] >= 1.0 or done >= total:
             last[0] = now
-            update_progress_artifact(artifact, progress=100.0 * done / max(total, 1))
+            try:
+                update_progress_artifact(artifact, progress=100.0 * done / max(total, 1))
+            except Exception as exc:  # a hiccup of the Prefect API must not stop a transfer of gigabytes
+                log.warning("progress artifact not updated", description=description, error=str(exc)[:200])
 
     return report
 
