@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from deployments.flow_runs import RunCreator, RunResult, prefect_client
-from deployments.routes import ROUTES, deployment_for, parameters_for
+from deployments.routes import ROUTES, deployment_for, parameters_for, run_key
 from slate.backlot.webhooks import EventType
 from slate.logging import bound, get_logger
 from slate.settings import Settings, get_settings
@@ -167,7 +167,8 @@ async def _dispatch_batch(
         else:
             groups.setdefault(deployment, []).append(entry)
     for deployment, group in groups.items():
-        requests = [(entry.event_id, parameters_for(deployment, entry.event())) for entry in group]
+        events = [entry.event() for entry in group]
+        requests = [(run_key(event), parameters_for(deployment, event)) for event in events]
         await asyncio.sleep(0)
         results = await creator.create(deployment, requests)
         for n, (entry, result) in enumerate(zip(group, results, strict=True), start=1):

@@ -26,6 +26,7 @@ __all__ = [
     "event_parameters",
     "parameters_for",
     "request_parameters",
+    "run_key",
 ]
 
 
@@ -72,3 +73,18 @@ def deployment_for(event_type: EventType | str, routes: Mapping[EventType, str] 
 def parameters_for(deployment: str, event: WebhookEvent) -> dict[str, Any]:
     """The parameters of the run ``deployment`` gets for ``event``."""
     return PARAMETERS.get(deployment, event_parameters)(event)
+
+
+def run_key(event: WebhookEvent) -> str:
+    """The idempotency key of the run ``event`` starts: one run per thing the portal reports.
+
+    Usually the event's id. A rejection (a redelivery request, a failed inspection) is keyed by
+    the portal's id for it instead, so the portal's webhook and the event reconcile stores when
+    it finds the rejection first start one correction between them, not two.
+    """
+    data = event.data
+    if event.type == EventType.REDELIVERY_REQUESTED and data.get("redeliveryId"):
+        return f"redelivery:{data['redeliveryId']}"
+    if event.type == EventType.DELIVERY_FAILED and data.get("deliveryId"):
+        return f"redelivery:delivery:{data['deliveryId']}"
+    return event.id

@@ -22,7 +22,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import update
 
 from deployments.dispatcher import DispatchConfig, dispatch_pending
-from deployments.routes import ROUTES, parameters_for
+from deployments.routes import ROUTES, parameters_for, run_key
 from deployments.webhook_receiver import create_app
 from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.errors import ConfigurationError
@@ -135,6 +135,26 @@ def test_dispatching_an_event_again_reuses_its_run(
     again = _entry(database, event.id)
     assert again.flow_run_id == first and again.attempts == 2
     assert len(runs_for([event.id])[event.id]) == 1
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "one-request-per-run"])
+def test_the_webhook_and_reconcile_events_of_one_rejection_start_one_correction(
+    database: Database, prefect_server: PrefectServer, stand_in_deployments: dict[str, UUID], bulk: bool
+) -> None:
+    """Reconcile stores the event of a rejection it found first; the portal's webhook comes late."""
+    found_first = make_event(EventType.REDELIVERY_REQUESTED, redeliveryId="RR-77")
+    late_webhook = make_event(EventType.REDELIVERY_REQUESTED, redeliveryId="RR-77")
+    other = make_event(EventType.REDELIVERY_REQUESTED, redeliveryId="RR-78")
+    config = DispatchConfig(api_url=prefect_server.api_url, bulk=bulk)
+    _store(database, found_first, other)
+    asyncio.run(dispatch_pending(database, config))
+    _store(database, late_webhook)
+    report = asyncio.run(dispatch_pending(database, config))
+
+    assert report.dispatched == 1
+    runs = [_entry(database, e.id).flow_run_id for e in (found_first, late_webhook, other)]
+    assert None not in runs and runs[0] == runs[1] != runs[2]
+    assert [run_key(e) for e in (found_first, late_webhook)] == ["redelivery:RR-77"] * 2
 
 
 def test_missing_deployment_backs_off_then_fails_and_can_be_requeued(
