@@ -93,9 +93,21 @@ def _readable(path: Path) -> Path:
     return path
 
 
+def _url_file_name(url: str) -> str:
+    """The file name a URL names, decoded ("ep%201.xml" is "ep 1.xml"); refused if it is no file name."""
+    name = Path(unquote(urlparse(url).path)).name
+    if name in ("", ".", "..") or "\x00" in name or "\\" in name:
+        raise InvalidInput(
+            f"cannot ingest {url}: its path does not end in a file name ({name!r})",
+            url=url,
+            rule="an HTTP source names a file: …/name.ext",
+        )
+    return name
+
+
 @contextmanager
 def _download_http(url: str) -> Iterator[Path]:
-    name = Path(unquote(urlparse(url).path)).name or "download"  # "ep%201.xml" is stored as "ep 1.xml"
+    name = _url_file_name(url)
     with tempfile.TemporaryDirectory(prefix="slate-ingest-") as scratch:
         target = Path(scratch) / name
         try:
