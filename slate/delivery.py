@@ -255,7 +255,7 @@ def _send(
     rate: int,
     progress: Progress | None,
 ) -> tuple[PortalDelivery, dict[str, Any]]:
-    """Recover the delivery the portal already holds, or upload it, renewing the claim as bytes go."""
+    """Recover the delivery the portal already holds, or upload it; a lost claim stops the upload."""
     _refuse_if_delivered(database, version)  # a worker that held the claim before us may have finished
     found = _already_on_portal(portal, version)
     if found is not None:
