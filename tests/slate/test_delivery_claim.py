@@ -34,24 +34,26 @@ def _version(db: Database) -> AssetVersion:
         return get_version(session, version_id)
 
 
+def _pending(version: AssetVersion, attempt: int, lease_until: datetime | None) -> DeliveryRow:
+    """An attempt in flight, as a worker records it when it takes its claim."""
+    return DeliveryRow(
+        request_id=version.request_id,
+        version_id=version.version_id,
+        attempt=attempt,
+        destination="portal",
+        service_type=SERVICE.type.value,
+        bytes_sent=0,
+        receipt={},
+        outcome=PENDING,
+        started_at=datetime.now(UTC),
+        lease_until=lease_until,
+    )
+
+
 def _dead_claim(db: Database, version: AssetVersion) -> None:
     """What a worker killed mid-upload leaves: a PENDING attempt whose lease ran out."""
-    past = datetime.now(UTC) - timedelta(seconds=5)
     with db.session() as session:
-        session.add(
-            DeliveryRow(
-                request_id=version.request_id,
-                version_id=version.version_id,
-                attempt=1,
-                destination="portal",
-                service_type=SERVICE.type.value,
-                bytes_sent=0,
-                receipt={},
-                outcome=PENDING,
-                started_at=past,
-                lease_until=past,
-            )
-        )
+        session.add(_pending(version, 1, datetime.now(UTC) - timedelta(seconds=5)))
 
 
 def _rows(db: Database) -> list[tuple[int, str]]:
@@ -65,19 +67,7 @@ def test_the_database_refuses_a_second_attempt_in_flight(db: Database) -> None:
     version = _version(db)
     _dead_claim(db, version)
     with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"), db.session() as session:
-        session.add(
-            DeliveryRow(
-                request_id=version.request_id,
-                version_id=version.version_id,
-                attempt=2,
-                destination="portal",
-                service_type=SERVICE.type.value,
-                bytes_sent=0,
-                receipt={},
-                outcome=PENDING,
-                started_at=datetime.now(UTC),
-            )
-        )
+        session.add(_pending(version, 2, None))
 
 
 def test_only_one_of_several_workers_takes_over_a_dead_claim(db: Database) -> None:
