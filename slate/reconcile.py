@@ -12,10 +12,11 @@ twice changes nothing the second time: every step is idempotent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from slate.backlot import PortalClient, PortalSourceRequest, RedeliveryRequest
 from slate.errors import ConflictError, PortalUnavailable, SlateError, StorageError
@@ -107,9 +108,17 @@ def apply_requests(database: Database, requests: Iterable[PortalSourceRequest], 
 
 
 def apply_redeliveries(
-    database: Database, redeliveries: Iterable[RedeliveryRequest], actor: str
+    database: Database,
+    redeliveries: Iterable[RedeliveryRequest],
+    actor: str,
+    *,
+    on_recorded: Callable[[Session, RedeliveryRequest], None] | None = None,
 ) -> list[Change]:
-    """Record each redelivery request once; return what changed."""
+    """Record each redelivery request once; return what changed.
+
+    ``on_recorded`` runs in the transaction that records a new one, so what it writes (the
+    event that starts its correction) is stored together with the rejection or not at all.
+    """
     changes: list[Change] = []
     for item in redeliveries:
         try:
@@ -124,6 +133,8 @@ def apply_redeliveries(
                     actor=actor,
                     portal_ref=item.redelivery_id,
                 )
+                if events and on_recorded is not None:
+                    on_recorded(session, item)
         except SlateError as exc:
             changes.append(_failed(item.request_id, exc))
             continue

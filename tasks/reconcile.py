@@ -8,6 +8,7 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.events import emit_event
+from sqlalchemy.orm import Session
 
 from slate.backlot import DeliveryStatus, PortalSourceRequest, RedeliveryRequest
 from slate.backlot.webhooks import EventType, WebhookEvent
@@ -86,18 +87,22 @@ def apply_request_chunk(requests: list[PortalSourceRequest]) -> list[Change]:
 def apply_redelivery_requests(redeliveries: list[RedeliveryRequest]) -> list[Change]:
     """Record every redelivery request once; queue a redelivery run for those Slate can correct.
 
-    A redelivery request reconcile records first is one whose webhook never came, so the run
-    the webhook would have started is queued here (as a stored event, started by
-    :func:`dispatch_stored_webhooks` in the same reconcile run).
+    A redelivery request reconcile records first is one whose webhook never came (or has not come
+    yet), so the run the webhook would have started is queued here (as a stored event, started by
+    :func:`dispatch_stored_webhooks` in the same reconcile run). Its run is keyed by the portal's
+    id for the rejection (:func:`deployments.routes.run_key`), so a webhook arriving late starts
+    no second correction.
     """
     with database() as db:
-        changes = apply_redeliveries(db, redeliveries, actor())
-        recorded = {c.request_id for c in changes if c.kind == "redelivery"}
-        queued = [r for r in redeliveries if r.request_id in recorded and correction_for(r.reason_code)]
-        with db.session() as session:
-            record_events(session, [_redelivery_event(r) for r in queued])
+        changes = apply_redeliveries(db, redeliveries, actor(), on_recorded=_queue_correction)
     _emit_all(changes)
     return changes
+
+
+def _queue_correction(session: Session, item: RedeliveryRequest) -> None:
+    """Store the event of a rejection Slate can correct (same transaction as the rejection)."""
+    if correction_for(item.reason_code):
+        record_events(session, [_redelivery_event(item)])
 
 
 def _redelivery_event(item: RedeliveryRequest) -> WebhookEvent:

@@ -1,11 +1,18 @@
-"""The reconcile watermark never moves past an item that must be tried again."""
+"""Reconcile: the watermark never moves past an item to retry; a queued correction is never lost."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from slate.backlot import RedeliveryRequest
 from slate.errors import ConflictError, PortalUnavailable, TransitionError
-from slate.reconcile import _failed, watermark_after
+from slate.reconcile import _failed, apply_redeliveries, watermark_after
+from slate.store import Database, RejectionRow
+from tests.slate.builders import create, put_version
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -33,3 +40,27 @@ def test_passing_failures_are_retried_and_refusals_are_skipped() -> None:
     assert _failed("SR-1", ConflictError("edited meanwhile")).kind == "retry"
     assert _failed("SR-1", PortalUnavailable("503", operation="get", status=503)).kind == "retry"
     assert _failed("SR-1", TransitionError("canceled")).kind == "skipped"
+
+
+def test_what_reconcile_queues_for_a_rejection_is_stored_with_it_or_not_at_all(db: Database) -> None:
+    create(db)
+    put_version(db)
+    item = RedeliveryRequest(
+        redelivery_id="RR-9",
+        request_id="SR-1",
+        reason_code="METADATA_ONLY",
+        reason="wrong tag",
+        created_at=_at(1),
+    )
+
+    def crash(_session: Session, _item: RedeliveryRequest) -> None:
+        raise RuntimeError("worker died before the event was stored")
+
+    with pytest.raises(RuntimeError):
+        apply_redeliveries(db, [item], "test", on_recorded=crash)
+    with db.session() as session:  # neither the rejection nor its event: the next run sees it anew
+        assert session.scalar(select(RejectionRow)) is None
+
+    queued: list[str] = []
+    changes = apply_redeliveries(db, [item], "test", on_recorded=lambda _s, i: queued.append(i.redelivery_id))
+    assert [c.kind for c in changes] == ["redelivery"] and queued == ["RR-9"]
