@@ -185,7 +185,11 @@ def _finish(
     figures: dict[str, Any],
     actor: str,
 ) -> list[LifecycleEvent]:
-    """Record the portal's answer on our attempt (only while we hold the claim) and apply it."""
+    """Record the portal's answer on our attempt (only while we hold the claim), then apply it.
+
+    Two transactions: what the portal holds is recorded even if the lifecycle then refuses the
+    transition (the request changed during the upload), so the portal's delivery is never lost.
+    """
     ok = delivered.status in _DONE
     outcome = (
         DeliveryOutcome.ACCEPTED if delivered.status is DeliveryStatus.ACCEPTED else DeliveryOutcome.DELIVERED
@@ -200,9 +204,10 @@ def _finish(
             finished_at=datetime.now(UTC),
             receipt={**delivered.model_dump(mode="json", by_alias=True), **figures},
         )
-        if not ok:
-            return []
-        reason = f"delivered as portal delivery {delivered.delivery_id} ({delivered.status.value})"
+    if not ok:
+        return []
+    reason = f"delivered as portal delivery {delivered.delivery_id} ({delivered.status.value})"
+    with database.session() as session:
         return lifecycle.apply(
             session, version.request_id, "deliver", actor=actor, reason=reason, version_id=version.version_id
         )

@@ -68,6 +68,7 @@ class DeliveryClaim:
         self.lease_seconds = lease_seconds
         self._ended = threading.Event()
         self._lost = False
+        self._renewed = time.monotonic()  # when the database last confirmed the claim
         self._renewer = threading.Thread(target=self._renew_loop, name="slate-claim", daemon=True)
         self._renewer.start()
 
@@ -104,11 +105,17 @@ class DeliveryClaim:
             time.sleep(min(1.0, max(0.05, lease_seconds / 10)))
 
     def check(self) -> None:
-        """Raise if the claim was lost: called between chunks, so a lost claim stops the upload."""
+        """Raise if the claim was lost: called between chunks, so a lost claim stops the upload.
+
+        Lost also means not confirmed for three quarters of a lease (the database unreachable):
+        another worker may take over once the lease runs out, so this one stops first.
+        """
+        if not self._lost and time.monotonic() - self._renewed > 0.75 * self.lease_seconds:
+            self._lost = True
         if self._lost:
             raise ConflictError(
-                f"{self.request_id}: attempt {self.attempt} lost its claim (its lease ran out and "
-                "another worker took over); stopping this upload",
+                f"{self.request_id}: attempt {self.attempt} lost its claim (another worker took over, "
+                "or the database could not confirm it in time); stopping this upload",
                 request_id=self.request_id,
                 attempt=self.attempt,
                 rule=_RULE,
@@ -154,6 +161,7 @@ class DeliveryClaim:
             if not moved and not self._ended.is_set():
                 self._lost = True
                 return
+            self._renewed = time.monotonic()
 
     def _mine(self) -> ColumnElement[bool]:
         return and_(

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from flows.deliver import deliver
 from flows.ingest import ingest
 from slate.backlot import DeliveryStatus
@@ -24,6 +26,8 @@ from tests.flows._support import assign_and_intake
 
 CHILD = """
 import sys
+import pytest
+
 from flows.deliver import deliver
 deliver(sys.argv[1], service_type="MIXING", rate_mbps=10)
 """
@@ -152,3 +156,41 @@ def test_a_delivery_whose_record_was_lost_is_recovered_not_sent_again(
     with slate_db.session() as session:
         assert get_request(session, request_id).material_status is MaterialStatus.DELIVERED
     assert open_blob_store().exists(version.blob_key)
+
+
+def test_a_delivery_the_request_refuses_afterwards_keeps_the_portals_receipt(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    """Rejected internally while uploading: the transition is refused, the portal's delivery is kept."""
+    from slate.delivery import deliver_request
+    from slate.models import RejectionOrigin, Service, ServiceType
+    from slate.objects import open_blob_store
+    from slate.redelivery import record_rejection
+
+    request_id, media = _printmaster_request(portal, tmp_path)
+    ingest(request_id, str(media))
+    rejected: list[bool] = []
+
+    def reject_meanwhile(sent: int, total: int) -> None:
+        if not rejected and sent > total // 2:
+            rejected.append(True)
+            with slate_db.session() as session:
+                record_rejection(
+                    session, request_id, origin=RejectionOrigin.INTERNAL, reason_code="OPERATOR", actor="qc"
+                )
+
+    with portal.client() as client, pytest.raises(TransitionError):
+        deliver_request(
+            slate_db,
+            open_blob_store(),
+            client,
+            request_id,
+            service=Service(type=ServiceType.MIXING),
+            rate_mbps=1000,
+            actor="test",
+            progress=reject_meanwhile,
+        )
+    with slate_db.session() as session:
+        (row,) = session.query(DeliveryRow).filter_by(request_id=request_id).all()
+    assert row.outcome == DeliveryOutcome.DELIVERED.value and row.portal_delivery_id
+    assert row.receipt["deliveryId"] == row.portal_delivery_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -18,7 +19,7 @@ import slate.delivery_claim as claims
 from slate.delivery_claim import DeliveryClaim
 from slate.errors import ConflictError
 from slate.models import AssetVersion, DeliveryOutcome, Service, ServiceType
-from slate.store import Database, DeliveryRow, get_version
+from slate.store import Database, DeliveryRow, get_version, open_database
 from tests.slate.builders import create, put_version
 
 SERVICE = Service(type=ServiceType.SUBTITLING)
@@ -141,3 +142,18 @@ def test_a_worker_that_lost_its_claim_stops_and_cannot_finish(db: Database) -> N
     with pytest.raises(ConflictError, match="lost its claim"), db.session() as session:
         claim.finish(session, outcome=DELIVERED)
     assert _rows(db) == [(1, FAILED)]
+
+
+def test_a_worker_that_cannot_confirm_its_claim_stops_before_its_lease_runs_out(
+    db: Database, tmp_path: Path
+) -> None:
+    """Cut off from the database (but not from the portal), it must not upload on while another takes over."""
+    version = _version(db)
+    claim = DeliveryClaim.take(db, version, SERVICE, "portal", 0.4)
+    claim.check()
+    claim.database = open_database(f"sqlite:///{tmp_path / 'gone' / 'slate.db'}", upgrade=False)
+    time.sleep(0.4)  # the renewals fail; three quarters of the lease pass unconfirmed
+    with pytest.raises(ConflictError, match="could not confirm it in time"):
+        claim.check()
+    claim.database = db
+    claim.abandon(RuntimeError("test over"))
