@@ -27,9 +27,12 @@ from slate.bandwidth import SharedBucket, validate_rate_mbps
 from slate.delivery_claim import DeliveryClaim
 from slate.errors import IntegrityError, NotFound, TransitionError
 from slate.lifecycle import LifecycleEvent, deliverable_versions
+from slate.logging import get_logger
 from slate.models import AssetColor, AssetVersion, DeliveryOutcome, MaterialStatus, Service, SourceRequest
 from slate.objects import BlobStore, ObjectInfo
 from slate.store import AssetVersionRow, Database, DeliveryRow, get_request
+
+log = get_logger(__name__)
 
 __all__ = [
     "DeliveryReceipt",
@@ -309,7 +312,7 @@ def deliver_request(
             delivered, figures = _send(database, portal, path, version, service, claim, rate, progress)
             events = _finish(database, version, claim, delivered, figures, actor)
         except BaseException as exc:
-            claim.abandon(exc)
+            _abandon(claim, exc)
             raise
     return DeliveryReceipt(
         request_id=request_id,
@@ -330,6 +333,17 @@ def deliver_request(
         recovered=bool(figures.get("recovered")),
         events=events,
     )
+
+
+def _abandon(claim: DeliveryClaim, error: BaseException) -> None:
+    """Free the claim after ``error``; failing that (the database is down), the lease frees it later
+    and ``error`` is still the one the caller sees."""
+    try:
+        claim.abandon(error)
+    except Exception as exc:
+        log.warning(
+            "delivery claim not freed; its lease will run out", request_id=claim.request_id, error=str(exc)
+        )
 
 
 def _as_delivered(database: Database, version: AssetVersion) -> tuple[SourceRequest, AssetVersion]:
