@@ -79,7 +79,7 @@ def test_only_one_of_several_workers_takes_over_a_dead_claim(db: Database) -> No
 
     def worker() -> None:
         try:
-            taken.append(DeliveryClaim.take(db, version, SERVICE, "portal", 5, wait_seconds=0.5))
+            taken.append(DeliveryClaim.take(db, version, SERVICE, "portal", 5, wait_seconds=2))
         except ConflictError as exc:
             refused.append(exc)
 
@@ -121,13 +121,13 @@ def test_a_dead_claim_that_finishes_meanwhile_is_not_retired(
 
 def test_a_held_claim_is_renewed_and_outlives_its_lease(db: Database) -> None:
     version = _version(db)
-    claim = DeliveryClaim.take(db, version, SERVICE, "portal", 0.4)
-    time.sleep(1.0)  # two and a half leases, with no upload calling anything
+    claim = DeliveryClaim.take(db, version, SERVICE, "portal", 1.0)
+    time.sleep(2.5)  # two and a half leases, with no upload calling anything
     with pytest.raises(ConflictError, match="being delivered by another worker"):
-        DeliveryClaim.take(db, version, SERVICE, "portal", 0.4, wait_seconds=0.3)
+        DeliveryClaim.take(db, version, SERVICE, "portal", 1.0, wait_seconds=0.5)
     claim.abandon(RuntimeError("upload failed"))
     assert _rows(db) == [(1, FAILED)]
-    second = DeliveryClaim.take(db, version, SERVICE, "portal", 0.4, wait_seconds=0.3)
+    second = DeliveryClaim.take(db, version, SERVICE, "portal", 1.0, wait_seconds=0.5)
     second.abandon(RuntimeError("test over"))
 
 
@@ -152,7 +152,7 @@ def test_a_worker_that_cannot_confirm_its_claim_stops_before_its_lease_runs_out(
     claim = DeliveryClaim.take(db, version, SERVICE, "portal", 0.4)
     claim.check()
     claim.database = open_database(f"sqlite:///{tmp_path / 'gone' / 'slate.db'}", upgrade=False)
-    time.sleep(0.4)  # the renewals fail; three quarters of the lease pass unconfirmed
+    time.sleep(0.7)  # the renewals fail; more than three quarters of the lease pass unconfirmed
     with pytest.raises(ConflictError, match="could not confirm it in time"):
         claim.check()
     claim.database = db
