@@ -16,9 +16,12 @@ import pytest
 from flows.deliver import deliver
 from flows.ingest import ingest
 from slate.backlot import DeliveryStatus
+from slate.delivery import DeliveryReceipt, current_version, declaration_for, deliver_request
 from slate.demo import make_printmaster
 from slate.errors import ConflictError, SlateError, TransitionError
-from slate.models import DeliveryOutcome, MaterialStatus
+from slate.models import DeliveryOutcome, MaterialStatus, RejectionOrigin, Service, ServiceType
+from slate.objects import open_blob_store
+from slate.redelivery import record_rejection
 from slate.store import Database, DeliveryRow, get_request
 from tests.fixtures.portal import PortalServer
 from tests.fixtures.prefect_server import PrefectServer
@@ -36,6 +39,12 @@ deliver(sys.argv[1], service_type="MIXING", rate_mbps=10)
 def _printmaster_request(portal: PortalServer, tmp_path: Path) -> tuple[str, Path]:
     spec = {"movieId": "81000003", "title": "Tides", "sourceType": "AUDIO_PRINTMASTER", "audioChannels": 6}
     return assign_and_intake(portal, **spec), make_printmaster(tmp_path / "tides_51.wav", seconds=8)
+
+
+def _deliver(db: Database, client: Any, request_id: str, **options: Any) -> DeliveryReceipt:
+    """Slate's delivery called directly (not through the flow), as a MIXING service."""
+    service = Service(type=ServiceType.MIXING)
+    return deliver_request(db, open_blob_store(), client, request_id, service=service, **options)
 
 
 def _attempt_started(db: Database, request_id: str) -> bool:
@@ -91,10 +100,6 @@ def test_two_workers_delivering_one_request_at_once_upload_it_once(
     portal: PortalServer, slate_db: Database, tmp_path: Path
 ) -> None:
     """An operator's delivery beside a lifecycle run: one uploads, the other is refused or waits it out."""
-    from slate.delivery import deliver_request
-    from slate.models import Service, ServiceType
-    from slate.objects import open_blob_store
-
     request_id, media = _printmaster_request(portal, tmp_path)
     ingest(request_id, str(media))
     receipts: list[Any] = []
@@ -104,16 +109,7 @@ def test_two_workers_delivering_one_request_at_once_upload_it_once(
         try:
             with portal.client() as client:
                 receipts.append(
-                    deliver_request(
-                        slate_db,
-                        open_blob_store(),
-                        client,
-                        request_id,
-                        service=Service(type=ServiceType.MIXING),
-                        rate_mbps=10,
-                        actor=name,
-                        lease_seconds=3,
-                    )
+                    _deliver(slate_db, client, request_id, rate_mbps=10, actor=name, lease_seconds=3)
                 )
         except SlateError as exc:
             errors.append(exc)
@@ -137,10 +133,6 @@ def test_two_workers_delivering_one_request_at_once_upload_it_once(
 def test_a_delivery_whose_record_was_lost_is_recovered_not_sent_again(
     portal: PortalServer, slate_db: Database, tmp_path: Path
 ) -> None:
-    from slate.delivery import current_version, declaration_for
-    from slate.models import Service, ServiceType
-    from slate.objects import open_blob_store
-
     request_id, media = _printmaster_request(portal, tmp_path)
     ingest(request_id, str(media))
     version = current_version(slate_db, request_id)
@@ -162,10 +154,6 @@ def test_a_delivery_the_request_refuses_afterwards_keeps_the_portals_receipt(
     portal: PortalServer, slate_db: Database, tmp_path: Path
 ) -> None:
     """Rejected internally while uploading: the transition is refused, the portal's delivery is kept."""
-    from slate.delivery import deliver_request
-    from slate.models import RejectionOrigin, Service, ServiceType
-    from slate.objects import open_blob_store
-    from slate.redelivery import record_rejection
 
     request_id, media = _printmaster_request(portal, tmp_path)
     ingest(request_id, str(media))
@@ -180,16 +168,7 @@ def test_a_delivery_the_request_refuses_afterwards_keeps_the_portals_receipt(
                 )
 
     with portal.client() as client, pytest.raises(TransitionError):
-        deliver_request(
-            slate_db,
-            open_blob_store(),
-            client,
-            request_id,
-            service=Service(type=ServiceType.MIXING),
-            rate_mbps=1000,
-            actor="test",
-            progress=reject_meanwhile,
-        )
+        _deliver(slate_db, client, request_id, rate_mbps=1000, actor="test", progress=reject_meanwhile)
     with slate_db.session() as session:
         (row,) = session.query(DeliveryRow).filter_by(request_id=request_id).all()
     assert row.outcome == DeliveryOutcome.DELIVERED.value and row.portal_delivery_id

@@ -18,6 +18,19 @@ branch_labels = None
 depends_on = None
 
 
+def _one_pending_index(value: str) -> None:
+    """The partial unique index: one delivery row per request whose outcome is ``value``."""
+    where = sa.text(f"outcome = '{value}'")
+    op.create_index(
+        "ux_deliveries_one_pending",
+        "deliveries",
+        ["request_id"],
+        unique=True,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
+
+
 def upgrade() -> None:
     op.drop_index("ux_deliveries_one_pending", table_name="deliveries")
     op.execute(
@@ -25,25 +38,9 @@ def upgrade() -> None:
         "WHERE outcome = 'PENDING' AND delivery_id NOT IN "
         "(SELECT max(delivery_id) FROM deliveries WHERE outcome = 'PENDING' GROUP BY request_id)"
     )
-    pending = sa.text("outcome = 'PENDING'")
-    op.create_index(
-        "ux_deliveries_one_pending",
-        "deliveries",
-        ["request_id"],
-        unique=True,
-        sqlite_where=pending,
-        postgresql_where=pending,
-    )
+    _one_pending_index("PENDING")
 
 
 def downgrade() -> None:
     op.drop_index("ux_deliveries_one_pending", table_name="deliveries")
-    stale = sa.text("outcome = 'pending'")
-    op.create_index(
-        "ux_deliveries_one_pending",
-        "deliveries",
-        ["request_id"],
-        unique=True,
-        sqlite_where=stale,
-        postgresql_where=stale,
-    )
+    _one_pending_index("pending")  # as migration 0003 left it
