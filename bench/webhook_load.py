@@ -229,7 +229,7 @@ def proxy_sync(request_ids: list[str] | None = None) -> None:
 def _stand_ins() -> None:
     from prefect import flow
 
-    from deployments.routes import ROUTES
+    from tasks.dispatch.routes import ROUTES
 
     stand_ins = {
         "intake/intake": intake,

@@ -45,7 +45,7 @@ __all__ = ["Ports", "Stack", "StackInfo", "read_stack", "running_stack", "stack_
 
 log = get_logger("slate.deployments.stack")
 
-_SLATE_CLI = "import sys; from slate.cli import main; sys.argv[0] = 'slate'; main()"
+_SLATE_CLI = "import sys; from cli import main; sys.argv[0] = 'slate'; main()"
 
 
 class Ports(BaseModel):

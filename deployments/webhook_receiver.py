@@ -12,7 +12,7 @@
   later is kept, never refused;
 * if the outbox cannot be written the answer is 503, so the portal sends it again later.
 
-Nothing touches Prefect on the request path: the :class:`~deployments.dispatcher.Dispatcher`
+Nothing touches Prefect on the request path: the :class:`~tasks.dispatch.dispatcher.Dispatcher`
 running beside the app (woken after each new event) starts the flow runs. Refusals store nothing.
 Logs carry the event id and the portal request id; the secret and signatures are never logged.
 
@@ -31,12 +31,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from deployments.dispatcher import DispatchConfig, Dispatcher
 from deployments.outbox_writer import OutboxWriter
 from slate.backlot.webhooks import HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, WebhookEvent, verify
 from slate.logging import bound, get_logger
 from slate.settings import Settings, get_settings
 from slate.store import Database, open_database
+from tasks.dispatch.dispatcher import DispatchConfig, Dispatcher
 
 __all__ = ["create_app", "server_config"]
 
@@ -144,7 +144,7 @@ def create_app(
     """The receiver app. Without ``database`` it opens (and migrates) the configured one.
 
     ``dispatch=False`` leaves starting runs to someone else (a test calling
-    :func:`~deployments.dispatcher.dispatch_pending`, or a separate dispatcher process).
+    :func:`~tasks.dispatch.dispatcher.dispatch_pending`, or a separate dispatcher process).
     """
     settings = settings or get_settings()
     owned = database is None

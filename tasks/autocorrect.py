@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from slate.media import fix_channel_order
 from validators import QCContext, Report
+from validators.audio import channel_remap
 from validators.profiles import load_profile
 from validators.timed_text import fixes
 from validators.timed_text.readers import read_path
@@ -41,7 +42,7 @@ def autocorrect_file(
     if not fixable:
         return None
     if kind in AUDIO_KINDS:
-        remapped = fix_channel_order(path, out_dir, report)
+        remapped = fix_channel_order(path, out_dir, channel_remap(report))
         return (
             Corrected(path=remapped, changes=["channels remapped to L R C LFE Ls Rs"]) if remapped else None
         )

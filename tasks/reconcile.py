@@ -90,7 +90,7 @@ def apply_redelivery_requests(redeliveries: list[RedeliveryRequest]) -> list[Cha
     A redelivery request reconcile records first is one whose webhook never came (or has not come
     yet), so the run the webhook would have started is queued here (as a stored event, started by
     :func:`dispatch_stored_webhooks` in the same reconcile run). Its run is keyed by the portal's
-    id for the rejection (:func:`deployments.routes.run_key`), so a webhook arriving late starts
+    id for the rejection (:func:`tasks.dispatch.routes.run_key`), so a webhook arriving late starts
     no second correction.
     """
     with database() as db:
@@ -169,7 +169,7 @@ def save_watermarks(
 @task(name="dispatch stored webhooks")
 def dispatch_stored_webhooks() -> int:
     """Start the runs of webhook events that were stored but never started (Prefect was down)."""
-    from deployments.dispatcher import dispatch_pending
+    from tasks.dispatch.dispatcher import dispatch_pending
 
     with database() as db:
         report = asyncio.run(dispatch_pending(db))

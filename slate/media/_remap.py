@@ -1,7 +1,9 @@
 """Put a mix's channels back in order with ffmpeg, into a new file; the original is never touched.
 
 Audio QC (``validators.audio``) reports ``AUDIO_CHANNEL_ORDER`` with the remap when the signal
-identifies a known wrong order (L C R Ls Rs LFE, …). :func:`fix_channel_order` applies that remap:
+identifies a known wrong order (L C R Ls Rs LFE, …); the caller reads it from the finding and
+:func:`fix_channel_order` applies it, as a plain list of channel indexes (the media layer knows
+nothing of QC reports):
 samples are moved, not re-encoded (the same PCM codec, a correct channel mask), and the file appears
 under its final name only once ffmpeg has finished.
 """
@@ -12,13 +14,9 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from slate.errors import MediaError
 from slate.media._probe import probe
-
-if TYPE_CHECKING:
-    from validators.base import Report
 
 __all__ = ["fix_channel_order", "remap_channels"]
 
@@ -89,16 +87,14 @@ def remap_channels(source: Path, target: Path, order: Sequence[int], layout: str
     return target
 
 
-def fix_channel_order(path: Path, out_dir: Path, report: Report) -> Path | None:
-    """Apply the remap of a fixable ``AUDIO_CHANNEL_ORDER`` finding in ``report`` to ``path``.
+def fix_channel_order(path: Path, out_dir: Path, remap: Sequence[int] | None) -> Path | None:
+    """Write ``path`` with its channels in ``remap`` order into ``out_dir``.
 
-    Returns the new file (``<stem>.remapped<suffix>`` in ``out_dir``), or None when the report has
-    no such finding (nothing to fix, or an order the evidence does not identify).
+    Returns the new file (``<stem>.remapped<suffix>`` in ``out_dir``), or None when there is no
+    remap (nothing to fix, or an order the evidence does not identify).
     """
-    finding = next((f for f in report.findings if f.code == "AUDIO_CHANNEL_ORDER" and f.fixable), None)
-    if finding is None:
+    if remap is None:
         return None
-    remap = [int(i) for i in finding.evidence["remap"]]
     path = Path(path)
     target = Path(out_dir) / f"{path.stem}.remapped{path.suffix or '.wav'}"
     return remap_channels(path, target, remap)

@@ -19,7 +19,7 @@ def test_command_serves_a_seeded_portal(tmp_path: Path) -> None:
     port = sock.getsockname()[1]
     sock.close()
     command = [
-        sys.executable, "-c", "from slate.cli import main; main()", "backlot-emulator",
+        sys.executable, "-c", "from cli import main; main()", "backlot-emulator",
         "--port", str(port), "--seed", "--data-dir", str(tmp_path / "portal"),
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from cli import app
 from slate.backlot.emulator import openapi_json
-from slate.cli import app
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -21,8 +21,6 @@ import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import update
 
-from deployments.dispatcher import DispatchConfig, dispatch_pending
-from deployments.routes import ROUTES, parameters_for, run_key
 from deployments.webhook_receiver import create_app
 from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.errors import ConfigurationError
@@ -36,6 +34,8 @@ from slate.store.webhook_events import (
     record_event,
     requeue_failed,
 )
+from tasks.dispatch.dispatcher import DispatchConfig, dispatch_pending
+from tasks.dispatch.routes import ROUTES, parameters_for, run_key
 from tests.deployments.helpers import free_port, make_event, post, runs_for, serving, wait_for
 from tests.deployments.stand_in_flows import STAND_INS
 from tests.fixtures.prefect_server import PrefectServer

@@ -16,13 +16,13 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from deployments.dispatcher import DispatchConfig
+from cli import app as cli
 from deployments.webhook_receiver import create_app
 from slate.backlot.webhooks import EventType
-from slate.cli import app as cli
 from slate.settings import Settings, reset_settings
 from slate.store import Database
 from slate.store.webhook_events import DispatchState, count_by_state
+from tasks.dispatch.dispatcher import DispatchConfig
 from tests.deployments.helpers import SECRET, free_port, make_event, runs_for, serving, signed, wait_for
 from tests.fixtures.prefect_server import PrefectServer
 

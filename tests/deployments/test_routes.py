@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from prefect.flows import load_flow_from_entrypoint
 
-from deployments.routes import PARAMETERS, ROUTES, deployment_for, parameters_for
 from slate.backlot.webhooks import EventType
+from tasks.dispatch.routes import PARAMETERS, ROUTES, deployment_for, parameters_for
 from tests.deployments.helpers import make_event
 
 #: Routed deployment → the flow that serves it.

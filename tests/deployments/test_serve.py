@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from prefect.flows import load_flow_from_entrypoint
 
-from deployments.routes import ROUTES, parameters_for
 from deployments.serve import DEFAULT_FILE, load_project, runner_deployments
 from slate.errors import InvalidInput
+from tasks.dispatch.routes import ROUTES, parameters_for
 from tests.deployments.helpers import make_event
 
 ROOT = DEFAULT_FILE.parent

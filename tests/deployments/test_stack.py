@@ -42,7 +42,7 @@ from slate.models import MaterialStatus
 from slate.settings import Settings
 from slate.store import get_request, open_database
 
-SLATE = "import sys; from slate.cli import main; sys.argv[0] = 'slate'; main()"
+SLATE = "import sys; from cli import main; sys.argv[0] = 'slate'; main()"
 
 
 def _free_run_of_ports(count: int = 3) -> int:

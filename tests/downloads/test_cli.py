@@ -13,7 +13,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from slate.cli import app
+from cli import app
 from slate.downloads import part_path
 from tests.downloads.conftest import Materials
 from tests.fixtures.portal import PortalServer
@@ -71,7 +71,7 @@ def test_a_killed_download_process_resumes(
     materials.material("81900070", size=4 * 1024 * 1024)
     dest = tmp_path / "dest"
     fp_env.faults(download_bytes_per_second=1024 * 1024)  # slow enough to kill it half-way
-    command = [sys.executable, "-m", "slate", "download", "--title", "Killed", "--dest", str(dest)]
+    command = [sys.executable, "-m", "cli", "download", "--title", "Killed", "--dest", str(dest)]
     child = subprocess.Popen(
         command, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

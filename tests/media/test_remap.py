@@ -11,7 +11,7 @@ import soundfile as sf
 from slate.errors import MediaError
 from slate.media import fix_channel_order, probe, remap_channels
 from tests.validators.audio_media import AudioMedia, write
-from validators.audio import validate
+from validators.audio import channel_remap, validate
 from validators.base import QCContext
 
 
@@ -50,7 +50,7 @@ def test_fix_channel_order_makes_a_mismapped_printmaster_clean(
     context = QCContext(asset_type="printmaster", channel_layout="5.1")
     report = validate(mismapped, context)
     assert "AUDIO_CHANNEL_ORDER" in report.codes()
-    fixed = fix_channel_order(mismapped, tmp_path, report)
+    fixed = fix_channel_order(mismapped, tmp_path, channel_remap(report))
     assert fixed is not None and fixed.parent == tmp_path and fixed != mismapped
     assert validate(fixed, context).findings == []
 
@@ -58,5 +58,5 @@ def test_fix_channel_order_makes_a_mismapped_printmaster_clean(
 def test_nothing_to_fix_returns_none(media: AudioMedia, tmp_path: Path) -> None:
     clean = media.clean()
     report = validate(clean, QCContext(asset_type="printmaster"))
-    assert fix_channel_order(clean, tmp_path, report) is None
+    assert fix_channel_order(clean, tmp_path, channel_remap(report)) is None
     assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from slate.cli import app
+from cli import app
 from slate.settings import reset_settings
 from validators import REGISTRY, Finding, QCContext, Report, Severity
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from validators.audio.figures import Figures
 from validators.audio.layouts import KNOWN_ORDERS, Layout, positions
 from validators.audio.rules import AudioRules
-from validators.base import Finding, Location, Severity
+from validators.base import Finding, Location, Report, Severity
 
 __all__ = ["role_findings"]
 
@@ -167,3 +167,15 @@ def _gap(own: float | None, loudest: float | None) -> str:
     if own is None or loudest is None:
         return "more than 60"
     return f"{loudest - own:.1f}"
+
+
+def channel_remap(report: Report) -> list[int] | None:
+    """The channel order a fixable ``AUDIO_CHANNEL_ORDER`` finding of ``report`` identifies, or None.
+
+    The media layer applies a plain list of indexes; reading it out of the finding stays here, beside
+    the check that wrote it.
+    """
+    finding = next((f for f in report.findings if f.code == "AUDIO_CHANNEL_ORDER" and f.fixable), None)
+    if finding is None:
+        return None
+    return [int(i) for i in finding.evidence["remap"]]

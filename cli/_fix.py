@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from slate.cli._qc_common import context as _context
-from slate.cli._qc_common import fail as _fail
-from slate.cli._qc_common import profile as _profile
+from cli._qc_common import context as _context
+from cli._qc_common import fail as _fail
+from cli._qc_common import profile as _profile
 
 if TYPE_CHECKING:  # the validators (numpy, media readers) are imported when the command runs
     from validators import QCContext

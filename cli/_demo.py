@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from slate.cli._render import request_view
+from cli._render import request_view
 from slate.settings import get_settings
 
 

@@ -7,7 +7,7 @@ import json
 import typer
 from rich.console import Console
 
-from slate.cli._render import request_view
+from cli._render import request_view
 from slate.errors import NotFound
 
 

@@ -25,7 +25,7 @@ def home(tmp_path: Path) -> dict[str, str]:
 
 def _slate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "slate", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -81,9 +81,9 @@ def test_status_of_an_unknown_request_says_so(home: dict[str, str]) -> None:
 def test_start_up_leaves_the_heavy_parts_for_the_command_that_needs_them() -> None:
     """Operators run `slate` all day: `--help` must not pay for the database, media or HTTP code."""
     probe = (
-        "import sys, slate.cli\n"
+        "import sys, cli\n"
         "from typer.testing import CliRunner\n"
-        "assert CliRunner().invoke(slate.cli.app, ['--help']).exit_code == 0\n"
+        "assert CliRunner().invoke(cli.app, ['--help']).exit_code == 0\n"
         "heavy = ('sqlalchemy', 'alembic', 'numpy', 'soundfile', 'httpx', 'prefect', 'uvicorn')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )

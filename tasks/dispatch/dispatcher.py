@@ -4,7 +4,7 @@ The receiver only stores events; this module starts their runs, so that a slow o
 API never slows the portal's webhook down or loses an event. Each pending event is run as its
 routed deployment with the event id as the idempotency key, without waiting for the run
 (``run_deployment(…, timeout=0, idempotency_key=<event id>)``, done in bulk by
-:mod:`deployments.flow_runs`). The key makes creation idempotent on Prefect's side, so an event
+:mod:`tasks.dispatch.flow_runs`). The key makes creation idempotent on Prefect's side, so an event
 dispatched twice (a crash between creating the run and recording it, two receivers sharing one
 database, a reconcile pass racing the background loop) still has exactly one run.
 
@@ -35,8 +35,6 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from deployments.flow_runs import RunCreator, RunResult, prefect_client
-from deployments.routes import ROUTES, deployment_for, parameters_for, run_key
 from slate.backlot.webhooks import EventType
 from slate.logging import bound, get_logger
 from slate.settings import Settings, get_settings
@@ -48,6 +46,8 @@ from slate.store.webhook_events import (
     due_events,
     record_outcomes,
 )
+from tasks.dispatch.flow_runs import RunCreator, RunResult, prefect_client
+from tasks.dispatch.routes import ROUTES, deployment_for, parameters_for, run_key
 
 __all__ = ["DispatchConfig", "DispatchReport", "Dispatcher", "dispatch_pending"]
 

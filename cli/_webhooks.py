@@ -111,6 +111,8 @@ def webhook_receiver(
     """Run the signed webhook receiver; it stores events and starts their Prefect flow runs."""
     import uvicorn
 
+    from deployments.webhook_receiver import create_app
+
     settings = get_settings()
     bind = host or settings.webhook_receiver_host
     try:
@@ -118,10 +120,8 @@ def webhook_receiver(
     except ConfigurationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    # The app lives in deployments/ (it talks to Prefect); uvicorn imports it by name so that
-    # slate/ itself never imports Prefect.
     uvicorn.run(
-        "deployments.webhook_receiver:create_app",
+        create_app,
         factory=True,
         host=bind,
         port=port or settings.webhook_receiver_port,

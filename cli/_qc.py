@@ -1,4 +1,4 @@
-"""``slate qc``: check files against a rule profile (``slate fix`` lives in :mod:`slate.cli._fix`).
+"""``slate qc``: check files against a rule profile (``slate fix`` lives in :mod:`cli._fix`).
 
 ``qc`` dispatches through :data:`validators.REGISTRY` by ``--type``, so every kind of asset a
 validator is registered for (timed text, audio) is checked the same way. Exit codes: 0 when no
@@ -15,9 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from slate.cli._qc_common import context as _context
-from slate.cli._qc_common import fail as _fail
-from slate.cli._qc_common import profile as _profile
+from cli._qc_common import context as _context
+from cli._qc_common import fail as _fail
+from cli._qc_common import profile as _profile
 
 if TYPE_CHECKING:  # the validators (numpy, media readers) are imported when a command runs
     from validators import Report
@@ -33,7 +33,7 @@ _STYLE = {3: "bold red", 2: "yellow", 1: "cyan", 0: "dim"}
 
 def register(app: typer.Typer) -> None:
     """Add ``qc`` and ``fix`` to the ``slate`` command line."""
-    from slate.cli._fix import fix
+    from cli._fix import fix
 
     app.command("qc")(qc)
     app.command("fix")(fix)

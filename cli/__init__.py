@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from slate.cli import _backlot, _db, _demo, _download, _qc, _status, _up, _webhooks
+from cli import _backlot, _db, _demo, _download, _qc, _status, _up, _webhooks
 
 __all__ = ["app", "main"]
 

@@ -1,0 +1,1 @@
+"""Starting Prefect runs for stored webhook events, shared by the receiver and by reconcile."""
