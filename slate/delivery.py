@@ -26,6 +26,7 @@ from slate.backlot import DeliveryDeclaration, DeliveryStatus, PortalClient, Por
 from slate.bandwidth import SharedBucket, validate_rate_mbps
 from slate.delivery_claim import DeliveryClaim
 from slate.errors import IntegrityError, NotFound, TransitionError
+from slate.intake import sync_request
 from slate.lifecycle import LifecycleEvent, deliverable_versions
 from slate.logging import get_logger
 from slate.models import AssetColor, AssetVersion, DeliveryOutcome, MaterialStatus, Service, SourceRequest
@@ -41,6 +42,7 @@ __all__ = [
     "declaration_for",
     "deliver_request",
     "delivery_bucket",
+    "refresh_portal_status",
 ]
 
 _SPEAKERS = {"FL": "L", "FR": "R", "FC": "C", "LFE": "LFE", "BL": "Ls", "SL": "Ls", "BR": "Rs", "SR": "Rs"}
@@ -136,6 +138,18 @@ def _timed_text_declarations(path: Path) -> tuple[TimeBase | None, str | None]:
             num, den = int(multiplier.group(1)), int(multiplier.group(2))
             frame_rate = f"{int(frame_rate) * num}/{den}"
     return time_base, frame_rate
+
+
+def refresh_portal_status(database: Database, portal: PortalClient, request_id: str) -> list[LifecycleEvent]:
+    """Record what the portal says of the request now, before anything decides on its status.
+
+    Slate's copy of the portal status is otherwise only as fresh as the last webhook or reconcile
+    pass: a redelivery started by the portal's webhook would read PROCESSED and refuse to deliver
+    what the portal is asking for. The change is recorded as intake records it (audit line, event).
+    """
+    fresh = portal.get_source_request(request_id)
+    with database.session() as session:
+        return sync_request(session, fresh, actor="portal")
 
 
 def _prepare(
@@ -301,6 +315,7 @@ def deliver_request(
     ``lease_seconds`` bounds how long a worker that died mid-upload keeps others waiting.
     """
     rate = validate_rate_mbps(rate_mbps)
+    refreshed = refresh_portal_status(database, portal, request_id)
     service, version = _prepare(database, request_id, service, actor)
     _refuse_if_delivered(database, version)
     with tempfile.TemporaryDirectory(prefix="slate-deliver-") as scratch:
@@ -331,7 +346,7 @@ def deliver_request(
         seconds=figures["seconds"],
         rate_mbps=rate,
         recovered=bool(figures.get("recovered")),
-        events=events,
+        events=refreshed + events,
     )
 
 

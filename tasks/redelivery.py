@@ -8,11 +8,12 @@ from pathlib import Path
 from prefect import task
 from pydantic import BaseModel
 
-from slate.backlot import DeliveryStatus, PortalClient
+from slate.backlot import DeliveryStatus, PortalClient, PortalSourceRequest
 from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.downloads.proxy_sync import program_timing
 from slate.errors import NotFound
 from slate.ingest import materialize
+from slate.intake import sync_request
 from slate.models import RejectionOrigin
 from slate.redelivery import Correction, awaiting_correction, correction_for, record_rejection
 from slate.store import get_request, get_version
@@ -26,13 +27,14 @@ __all__ = ["PortalRejection", "apply_rejection", "prepare_correction", "read_rej
 
 
 class PortalRejection(BaseModel):
-    """The portal's rejection as the flow needs it."""
+    """The portal's rejection as the flow needs it, with the request as the portal shows it now."""
 
     request_id: str
     portal_ref: str
     reason_code: str
     reason: str
     timecodes: list[str] = []
+    request: PortalSourceRequest | None = None
 
 
 def portal_rejection(client: PortalClient, event: WebhookEvent) -> PortalRejection:
@@ -70,9 +72,15 @@ def portal_rejection(client: PortalClient, event: WebhookEvent) -> PortalRejecti
     retry_condition_fn=retry_if_transient,
 )
 def read_rejection(event: WebhookEvent) -> PortalRejection:
-    """The portal's rejection named by ``event``."""
+    """The portal's rejection named by ``event``, and the request's status on the portal now.
+
+    The status is read here, not taken from Slate's copy (which only reconcile refreshes), so the
+    correction that follows is judged on REDELIVERY_REQUESTED, as the portal is asking.
+    """
     with portal() as client:
-        return portal_rejection(client, event)
+        rejection = portal_rejection(client, event)
+        rejection.request = client.get_source_request(rejection.request_id)
+        return rejection
 
 
 @task(name="record rejection")
@@ -84,7 +92,8 @@ def apply_rejection(rejection: PortalRejection) -> int | None:
     """
     with database() as db:
         with db.session() as session:
-            recorded, events = record_rejection(
+            events = sync_request(session, rejection.request, actor="portal") if rejection.request else []
+            recorded, rejected = record_rejection(
                 session,
                 rejection.request_id,
                 origin=RejectionOrigin.PORTAL,
@@ -94,11 +103,12 @@ def apply_rejection(rejection: PortalRejection) -> int | None:
                 actor=actor(),
                 portal_ref=rejection.portal_ref,
             )
-        if not events:  # recorded before: carry on only if nothing has answered it yet
+        if events + rejected:
+            with db.session() as session:
+                emit(events + rejected, get_request(session, rejection.request_id))
+        if not rejected:  # recorded before: carry on only if nothing has answered it yet
             with db.session() as session:
                 return awaiting_correction(session, rejection.portal_ref)
-        with db.session() as session:
-            emit(events, get_request(session, rejection.request_id))
     return recorded.version_id
 
 

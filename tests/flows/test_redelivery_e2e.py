@@ -109,3 +109,41 @@ def test_a_redelivery_request_whose_webhook_was_lost_is_corrected_after_reconcil
         colors = [v.color for v in list_versions(session, request_id)]
     assert colors == [AssetColor.RED, AssetColor.LIGHT_BLUE]
     assert redelivery(queued.body).endswith("already answered; nothing to do")
+
+
+def test_a_webhook_redelivery_after_reconcile_saw_processed_is_delivered_once(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    """Slate's copy says PROCESSED (reconcile ran after the first delivery); the portal now asks for a
+    redelivery and its webhook starts the run before any reconcile: the run reads the portal's status
+    itself, corrects and delivers, and the portal holds exactly the two deliveries."""
+    request_id = assign_and_intake(portal, movieId="81000002", title="Harbour")
+    ingest(request_id, str(ttml(tmp_path / "clean.xml")))
+    assert validate(request_id).startswith("accepted")
+    first = deliver(request_id, service_type="SUBTITLING")
+    with portal.client() as client:
+        portal.wait_delivery(client, first)
+    reconcile()
+    with slate_db.session() as session:
+        assert get_request(session, request_id).portal_status.value == "PROCESSED"
+    order = {"reasonCode": "METADATA_ONLY", "reason": "wrong language tag declared"}
+    redelivery_id = portal._call("POST", f"/requests/{request_id}/redelivery", json=order)["redeliveryId"]
+    event = {
+        "id": "EVT-RR-STALE",
+        "type": "redelivery.requested",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "request_id": request_id,
+        "data": {"redeliveryId": redelivery_id},
+    }
+
+    outcome = redelivery(event)
+
+    assert "redelivered as" in outcome, outcome
+    with slate_db.session() as session:
+        request = get_request(session, request_id)
+    assert request.material_status is MaterialStatus.DELIVERED
+    with portal.client() as client:
+        assert [d.delivery_id for d in client.list_deliveries(request_id)] == [
+            first,
+            outcome.rsplit(" ", 1)[-1],
+        ]
