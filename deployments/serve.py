@@ -268,6 +268,10 @@ def main(argv: list[str] | None = None) -> None:
     # structlog lines reach the run's logs in the UI. It is set only now, after Prefect configured
     # this process's logging, so this process's own lines (outside any run) stay local.
     os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = EXTRA_LOGGERS
+    if get_settings().stack_fork_server:
+        from deployments._fast_start import use_fork_server
+
+        use_fork_server([spec.module_path.removesuffix(".py").replace("/", ".") for spec in project.deployments])
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: args.poll_seconds}):
         serve(*deployments, limit=args.limit, pause_on_shutdown=False, print_starting_message=False)
 
