@@ -7,7 +7,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 
-from slate.models import AssetVersion, AuditEvent, SourceRequest
+from slate.models import AssetColor, AssetRole, AssetVersion, AuditEvent, SourceRequest
 
 __all__ = ["audit_table", "status_panels", "versions_table"]
 
@@ -37,13 +37,16 @@ def status_panels(request: SourceRequest, versions: list[AssetVersion]) -> Colum
             ("partners", f"{request.content_partner or '-'} → {request.fulfillment_partner or '-'}"),
         ]
     )
-    current = next((v for v in reversed(versions) if v.color.value in ("LIGHT_BLUE", "GRAY")), None)
+    own = [v for v in versions if v.role is AssetRole.DELIVERABLE]
+    materials = [v for v in versions if v.role is AssetRole.MATERIAL and v.color is AssetColor.LIGHT_BLUE]
+    current = next((v for v in reversed(own) if v.color in (AssetColor.LIGHT_BLUE, AssetColor.GRAY)), None)
     internal = _fields(
         [
             ("material", f"[bold]{request.material_status.value}[/]"),
             ("service type", str(request.service) if request.service else "[red]not set[/]"),
-            ("versions", str(len(versions))),
-            ("current", f"v{current.number} {current.file_name} {current.color.value}" if current else "-"),
+            ("versions", str(len(own))),
+            ("current", f"{current.label} {current.color.value}" if current else "-"),
+            ("references", ", ".join(v.label for v in materials) or "-"),
             ("notes", request.notes or "-"),
         ]
     )
@@ -51,14 +54,14 @@ def status_panels(request: SourceRequest, versions: list[AssetVersion]) -> Colum
 
 
 def versions_table(versions: list[AssetVersion]) -> Table:
-    """Every version with its colour and checksum."""
+    """Every version with its colour and checksum; the portal's reference materials marked as such."""
     table = Table(title="Versions", expand=True)
-    for column in ("#", "file", "size", "colour", "frozen", "sha256", "by"):
+    for column in ("version", "kind", "size", "colour", "frozen", "sha256", "by"):
         table.add_column(column)
     for v in versions:
         table.add_row(
-            str(v.number),
-            v.file_name,
+            v.label,
+            "deliverable" if v.role is AssetRole.DELIVERABLE else "portal material",
             f"{v.size:,}",
             v.color.value,
             "yes" if v.frozen else "",

@@ -47,4 +47,4 @@ def use_fork_server(flow_modules: Sequence[str]) -> None:
 
     server = multiprocessing.get_context("forkserver")
     server.set_forkserver_preload([*BASE_PRELOAD, *flow_modules])
-    engine.multiprocessing = _ContextChooser(server)  # type: ignore[assignment]
+    setattr(engine, "multiprocessing", _ContextChooser(server))  # noqa: B010 - a module attribute of Prefect

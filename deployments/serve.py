@@ -271,7 +271,9 @@ def main(argv: list[str] | None = None) -> None:
     if get_settings().stack_fork_server:
         from deployments._fast_start import use_fork_server
 
-        use_fork_server([spec.module_path.removesuffix(".py").replace("/", ".") for spec in project.deployments])
+        use_fork_server(
+            [spec.module_path.removesuffix(".py").replace("/", ".") for spec in project.deployments]
+        )
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: args.poll_seconds}):
         serve(*deployments, limit=args.limit, pause_on_shutdown=False, print_starting_message=False)
 

@@ -27,11 +27,12 @@ from slate.bandwidth import SharedBucket, validate_rate_mbps
 from slate.delivery_claim import DeliveryClaim
 from slate.errors import IntegrityError, NotFound, TransitionError
 from slate.intake import sync_request
-from slate.lifecycle import LifecycleEvent, deliverable_versions
+from slate.lifecycle import LifecycleEvent
 from slate.logging import get_logger
 from slate.models import AssetColor, AssetVersion, DeliveryOutcome, MaterialStatus, Service, SourceRequest
 from slate.objects import BlobStore, ObjectInfo
-from slate.store import AssetVersionRow, Database, DeliveryRow, get_request
+from slate.store import Database, DeliveryRow, get_request
+from slate.store import current_version as stored_current_version
 
 log = get_logger(__name__)
 
@@ -72,6 +73,8 @@ class DeliveryReceipt(BaseModel):
 
     request_id: str
     version_id: int
+    #: ``subtitle_es.xml v2``: how people name the version (``version_id`` is for machines).
+    version_label: str
     attempt: int
     portal_delivery_id: str
     portal_status: str
@@ -86,20 +89,18 @@ class DeliveryReceipt(BaseModel):
     seconds: float
     rate_mbps: int
     recovered: bool = False
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
     events: list[LifecycleEvent] = []
 
 
 def current_version(database: Database, request_id: str) -> AssetVersion:
-    """The version a delivery would send: the newest current version of the request's deliverable."""
+    """The version a delivery would send (:func:`slate.store.current_version`), or :class:`NotFound`."""
     with database.session() as session:
-        row = session.scalar(
-            deliverable_versions(request_id)
-            .where(AssetVersionRow.color.in_([AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value]))
-            .order_by(AssetVersionRow.version_id.desc())
-        )
-        if row is None:
-            raise NotFound(f"{request_id} has no current version to deliver", request_id=request_id)
-        return AssetVersion.model_validate(row)
+        version = stored_current_version(session, request_id)
+    if version is None:
+        raise NotFound(f"{request_id} has no current version to deliver", request_id=request_id)
+    return version
 
 
 def declaration_for(version: AssetVersion, path: Path, service: Service) -> DeliveryDeclaration:
@@ -180,7 +181,7 @@ def _recorded(database: Database, version: AssetVersion) -> DeliveryRow | None:
 def _refuse_if_delivered(database: Database, version: AssetVersion) -> None:
     if _recorded(database, version) is not None:
         raise TransitionError(
-            f"{version.request_id}: version {version.version_id} is already delivered",
+            f"{version.request_id}: {version.label} is already delivered",
             request_id=version.request_id,
             version_id=version.version_id,
             rule="a version is delivered to its request once",
@@ -236,7 +237,7 @@ def _fetch(blobs: BlobStore, version: AssetVersion, folder: Path) -> tuple[Path,
     info = blobs.get_to_path(version.blob_key, path)
     if info.sha256 is not None and info.sha256 != version.sha256:
         raise IntegrityError(
-            f"stored object {version.blob_key} does not match version {version.version_id}'s SHA-256",
+            f"stored object {version.blob_key} does not match the SHA-256 of {version.label}",
             key=version.blob_key,
             rule="stored checksums match",
         )
@@ -315,6 +316,7 @@ def deliver_request(
     ``lease_seconds`` bounds how long a worker that died mid-upload keeps others waiting.
     """
     rate = validate_rate_mbps(rate_mbps)
+    started_at = datetime.now(UTC)
     refreshed = refresh_portal_status(database, portal, request_id)
     service, version = _prepare(database, request_id, service, actor)
     _refuse_if_delivered(database, version)
@@ -332,6 +334,7 @@ def deliver_request(
     return DeliveryReceipt(
         request_id=request_id,
         version_id=version.version_id,
+        version_label=version.label,
         attempt=claim.attempt,
         portal_delivery_id=delivered.delivery_id,
         portal_status=delivered.status.value,
@@ -346,6 +349,8 @@ def deliver_request(
         seconds=figures["seconds"],
         rate_mbps=rate,
         recovered=bool(figures.get("recovered")),
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
         events=refreshed + events,
     )
 

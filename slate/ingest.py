@@ -29,7 +29,7 @@ from slate.lifecycle import LifecycleEvent
 from slate.media import probe
 from slate.models import AssetCategory, SourceRequest
 from slate.objects import BlobStore
-from slate.store import Database, get_request
+from slate.store import Database, get_request, get_version
 
 __all__ = ["IngestResult", "classify", "fetch", "ingest_file"]
 
@@ -43,6 +43,8 @@ class IngestResult(BaseModel):
 
     request_id: str
     version_id: int
+    #: ``subtitle_es.xml v2``, the name people see.
+    version_label: str
     blob_key: str
     file_name: str
     size: int
@@ -242,12 +244,14 @@ def ingest_file(
                 probe=summary,
                 actor=actor,
             )
+            label = get_version(session, version_id).label
     except BaseException:
         blobs.delete(key)
         raise
     return IngestResult(
         request_id=request_id,
         version_id=version_id,
+        version_label=label,
         blob_key=key,
         file_name=path.name,
         size=stored.size,

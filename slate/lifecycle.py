@@ -19,12 +19,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from slate.errors import NotFound, TransitionError
-from slate.models import AssetCategory, AssetColor, MaterialStatus, Service, SourceRequest
-from slate.store import AssetRow, AssetVersionRow, AuditEventRow, Database, SourceRequestRow
+from slate.models import (
+    AssetCategory,
+    AssetColor,
+    AssetRole,
+    MaterialStatus,
+    Service,
+    SourceRequest,
+    version_label,
+)
+from slate.store import (
+    AssetRow,
+    AssetVersionRow,
+    AuditEventRow,
+    Database,
+    SourceRequestRow,
+    deliverable_versions,
+)
+from slate.store._concurrency import insert_ignoring_duplicates, lock_row
 
 __all__ = [
     "TRANSITIONS",
@@ -45,8 +61,8 @@ M = MaterialStatus
 C = AssetColor
 _ALL_LIVE = frozenset(set(M) - {M.CANCELED})
 _CURRENT = frozenset({C.GRAY, C.LIGHT_BLUE})  # colours of a version that is not superseded or rejected
-DELIVERABLE = "deliverable"
-MATERIAL = "material"
+DELIVERABLE = AssetRole.DELIVERABLE.value
+MATERIAL = AssetRole.MATERIAL.value
 
 
 class LifecycleEvent(BaseModel):
@@ -79,7 +95,7 @@ def _needs_version(ctx: _Context) -> str | None:
 def _version_of_request(ctx: _Context) -> str | None:
     if ctx.version is not None and ctx.version.request_id != ctx.request.request_id:
         return (
-            f"version {ctx.version.version_id} belongs to request {ctx.version.request_id}, "
+            f"{_label(ctx.version)} belongs to request {ctx.version.request_id}, "
             f"not {ctx.request.request_id}; a version can never be delivered to another request"
         )
     return None
@@ -91,7 +107,7 @@ def _needs_service(ctx: _Context) -> str | None:
 
 def _not_delivered_before(ctx: _Context) -> str | None:
     if ctx.version is not None and ctx.version.frozen:
-        return f"version {ctx.version.version_id} was already delivered to {ctx.request.request_id}"
+        return f"{_label(ctx.version)} was already delivered to {ctx.request.request_id}"
     return None
 
 
@@ -101,7 +117,7 @@ def _is_newest(ctx: _Context) -> str | None:
         select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == ctx.version.asset_id)
     )
     if ctx.version.number != newest:
-        return f"version {ctx.version.version_id} is superseded by a newer version of its asset"
+        return f"{_label(ctx.version)} is superseded by a newer version of its asset"
     return None
 
 
@@ -199,17 +215,13 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+def _label(version: AssetVersionRow) -> str:
+    """``subtitle_es.xml v2``, as refusals name a version to people."""
+    return version_label(version.file_name, version.number)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def deliverable_versions(request_id: str) -> Select[tuple[AssetVersionRow]]:
-    """A query of the versions of the request's deliverables; portal materials (proxies) never count."""
-    return (
-        select(AssetVersionRow)
-        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
-        .where(AssetVersionRow.request_id == request_id, AssetRow.role == DELIVERABLE)
-    )
 
 
 def _current_versions(session: Session, request_id: str) -> list[AssetVersionRow]:
@@ -221,13 +233,17 @@ def _current_versions(session: Session, request_id: str) -> list[AssetVersionRow
 def ensure_asset(
     session: Session, request_id: str, name: str, category: AssetCategory, role: str
 ) -> AssetRow:
-    """The asset ``name`` of a request, created on first use; its role never changes."""
+    """The asset ``name`` of a request, created on first use; its role never changes.
+
+    Two runs may create the same asset at once (two proxy attaches, two ingests): the row is
+    inserted with "on conflict do nothing" and then read, so both get the one row, on SQLite and
+    PostgreSQL alike, instead of one failing on the unique (request, name) key.
+    """
+    values = {"request_id": request_id, "category": category.value, "name": name, "role": role}
+    session.execute(insert_ignoring_duplicates(session, AssetRow, values, ["request_id", "name"]))
     asset = session.scalar(select(AssetRow).where(AssetRow.request_id == request_id, AssetRow.name == name))
-    if asset is None:
-        asset = AssetRow(request_id=request_id, category=category.value, name=name, role=role)
-        session.add(asset)
-        session.flush()
-    elif asset.role != role:
+    assert asset is not None  # inserted above, or by a concurrent run that committed first
+    if asset.role != role:
         raise TransitionError(
             f"{request_id}: asset {name!r} holds {asset.role}s, not {role}s "
             "(rule: deliverables and portal materials are kept in separate assets)",
@@ -281,7 +297,7 @@ def _check(t: Transition, ctx: _Context, *, guards_only: bool = False) -> None:
         return
     if t.version_from is not None and ctx.version is not None and C(ctx.version.color) not in t.version_from:
         allowed = ", ".join(sorted(c.value for c in t.version_from))
-        why = f"version {ctx.version.version_id} is {ctx.version.color}; needs {allowed}"
+        why = f"{_label(ctx.version)} is {ctx.version.color}; needs {allowed}"
         raise _refuse(t, ctx.request.request_id, material, target, why)
 
 
@@ -497,11 +513,10 @@ def receive_version(
 ) -> tuple[int, list[LifecycleEvent]]:
     """Store a new GRAY version of an asset (created on first use) and make the material RECEIVED.
 
-    The previous current version of the same asset turns DARK_BLUE in the same transaction.
+    The previous current version of the same asset turns DARK_BLUE in the same transaction. The
+    request's row is locked first, so two versions arriving at once are stored one after the other.
     """
-    request = session.get(SourceRequestRow, request_id)
-    if request is None:
-        raise NotFound(f"no source request {request_id!r}", request_id=request_id)
+    _locked_request(session, request_id)
     asset = ensure_asset(session, request_id, asset_name, category, DELIVERABLE)
     version = _new_version(
         session,
@@ -526,8 +541,24 @@ def receive_version(
     return version.version_id, events
 
 
+def _locked_request(session: Session, request_id: str) -> SourceRequestRow:
+    """The request's row, locked for this transaction before it is read (see ``lock_row``).
+
+    Whatever creates rows under a request (assets, numbered versions) starts here, so a second
+    worker doing the same waits for the first to commit and then reads what it wrote.
+    """
+    lock_row(session, SourceRequestRow, SourceRequestRow.request_id == request_id)
+    request = session.get(SourceRequestRow, request_id, populate_existing=True)
+    if request is None:
+        raise NotFound(f"no source request {request_id!r}", request_id=request_id)
+    return request
+
+
 def _new_version(session: Session, asset: AssetRow, actor: str, **stored: Any) -> AssetVersionRow:
-    """A GRAY version numbered after the asset's last one; its colour is the caller's business."""
+    """A GRAY version numbered after the asset's last one; its colour is the caller's business.
+
+    Callers hold the request's lock (:func:`_locked_request`), so the number cannot be taken twice.
+    """
     last = session.scalar(
         select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == asset.asset_id)
     )
@@ -578,11 +609,10 @@ def attach_material(
 
     Materials are references for the vendor's work, not deliverables, so the request's material
     status does not move; a newer material of the same asset turns the previous one DARK_BLUE.
-    Attaching the same bytes again changes nothing (reconcile and webhooks may both report it).
+    Attaching the same bytes again changes nothing (reconcile and webhooks may both report it),
+    also when two runs attach them at once: the request's row is locked first.
     """
-    request = session.get(SourceRequestRow, request_id)
-    if request is None:
-        raise NotFound(f"no source request {request_id!r}", request_id=request_id)
+    request = _locked_request(session, request_id)
     asset = ensure_asset(session, request_id, asset_name, category, MATERIAL)
     same = session.scalar(
         select(AssetVersionRow).where(

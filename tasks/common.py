@@ -11,8 +11,8 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
 from slate.errors import PortalUnavailable
-from slate.models import AssetColor, SourceRequest
-from slate.store import get_request, list_versions
+from slate.models import SourceRequest
+from slate.store import current_version, get_request
 from tasks._runtime import database, remember_request, run_label
 
 __all__ = ["label_run", "load_request", "publish_panels", "retry_if_transient"]
@@ -59,10 +59,7 @@ def publish_panels(request_ids: list[str], key: str | None = None) -> list[dict[
     with database() as db, db.session() as session:
         for request_id in request_ids:
             request = get_request(session, request_id)
-            versions = list_versions(session, request_id)
-            current = next(
-                (v for v in reversed(versions) if v.color in (AssetColor.LIGHT_BLUE, AssetColor.GRAY)), None
-            )
+            current = current_version(session, request_id)
             rows.append(
                 {
                     "request": request.request_id,
@@ -72,7 +69,7 @@ def publish_panels(request_ids: list[str], key: str | None = None) -> list[dict[
                     "portal status": request.portal_status.value,
                     "material status": request.material_status.value,
                     "service type": str(request.service) if request.service else "",
-                    "current version": f"v{current.number} {current.color.value}" if current else "",
+                    "current version": f"{current.label} {current.color.value}" if current else "",
                 }
             )
     create_table_artifact(rows, key=key, description="Portal status beside Slate's status")

@@ -78,8 +78,7 @@ def _receipt_markdown(receipt: DeliveryReceipt) -> str:
     rate = receipt.bytes_sent * 8 / 1e6 / receipt.seconds if receipt.seconds else 0.0
     rows = [
         ("request", receipt.request_id),
-        ("file", receipt.file_name),
-        ("version", str(receipt.version_id)),
+        ("version", receipt.version_label),
         ("attempt", str(receipt.attempt)),
         ("portal delivery", receipt.portal_delivery_id),
         ("portal status", receipt.portal_status),
@@ -97,6 +96,8 @@ def _receipt_markdown(receipt: DeliveryReceipt) -> str:
             f"({rate:.1f} Mb/s, limit {receipt.rate_mbps})",
         ),
         ("recovered", "yes: the portal already had these bytes" if receipt.recovered else "no"),
+        ("started", f"{receipt.started_at:%Y-%m-%d %H:%M:%S} UTC" if receipt.started_at else "-"),
+        ("finished", f"{receipt.finished_at:%Y-%m-%d %H:%M:%S} UTC" if receipt.finished_at else "-"),
     ]
     return "# Delivery receipt\n\n| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n"
 
@@ -119,5 +120,9 @@ def deliver_version(request_id: str, service_type: str | None, rate_mbps: int) -
         )
         with db.session() as session:
             emit(receipt.events, get_request(session, request_id))
-    create_markdown_artifact(_receipt_markdown(receipt), key=f"receipt-{request_id.lower()}"[:64])
+    create_markdown_artifact(
+        _receipt_markdown(receipt),
+        key=f"receipt-{request_id.lower()}"[:64],
+        description=f"Delivery receipt {request_id}: {receipt.version_label} {receipt.outcome.value}",
+    )
     return receipt

@@ -21,9 +21,11 @@ def ingest_source(request_id: str, source: str) -> IngestResult:
         with db.session() as session:
             emit(result.events, get_request(session, request_id))
     kind = result.category.value
-    row = f"| {request_id} | {result.version_id} | {result.size:,} | `{result.sha256}` | {kind} |"
+    row = f"| {request_id} | {result.version_label} | {result.size:,} | `{result.sha256}` | {kind} |"
     table = "| request | version | size | sha256 | kind |\n|---|---|---|---|---|\n" + row
     create_markdown_artifact(
-        f"# Ingested {result.file_name}\n\n{table}\n", key=f"ingest-{request_id.lower()}"[:64]
+        f"# Ingested {result.version_label}\n\n{table}\n",
+        key=f"ingest-{request_id.lower()}"[:64],
+        description=f"Ingested {result.version_label} for {request_id}",
     )
     return result

@@ -112,16 +112,18 @@ def validate_file(path: Path, kind: str | None, context: QCContext, subject: str
     return Report(subject=subject, profile=context.profile_name, findings=findings, measurements=measurements)
 
 
+def verdict_of(report: Report) -> str:
+    """The report's verdict in one word or three, as titles and artifacts carry it."""
+    return "BLOCKED" if report.blocked else ("clean" if not report.findings else "deliverable with findings")
+
+
 def render_markdown(request: SourceRequest, version: AssetVersion, report: Report) -> str:
     """The QC report as an operator reads it: verdict, then every finding with where it is."""
-    verdict = (
-        "BLOCKED" if report.blocked else ("clean" if not report.findings else "deliverable with findings")
-    )
+    verdict = verdict_of(report)
     lines = [
         f"# QC {request.request_id} {request.source_type.value} {request.language}",
         "",
-        f"**{version.file_name}** (v{version.number}, sha256 `{version.sha256[:12]}`) — **{verdict}**, "
-        f"profile `{report.profile}`",
+        f"**{version.label}** (sha256 `{version.sha256[:12]}`) — **{verdict}**, profile `{report.profile}`",
         "",
     ]
     if report.findings:
@@ -162,7 +164,11 @@ def run_qc(request_id: str) -> QCOutcome:
             session.add(row)
             session.flush()
             report_id = row.report_id
-    create_markdown_artifact(render_markdown(request, version, report), key=f"qc-{request_id.lower()}"[:64])
+    create_markdown_artifact(
+        render_markdown(request, version, report),
+        key=f"qc-{request_id.lower()}"[:64],
+        description=f"QC {request_id} {version.label}: {verdict_of(report)}",
+    )
     return QCOutcome(
         request_id=request_id, version_id=version.version_id, kind=kind, report=report, report_id=report_id
     )

@@ -3,6 +3,7 @@
 from slate.models._enums import (
     AssetCategory,
     AssetColor,
+    AssetRole,
     DeliveryOutcome,
     DispatchState,
     MaterialStatus,
@@ -19,12 +20,14 @@ from slate.models._records import (
     Rejection,
     Service,
     SourceRequest,
+    version_label,
 )
 
 __all__ = [
     "Asset",
     "AssetCategory",
     "AssetColor",
+    "AssetRole",
     "AssetVersion",
     "AuditEvent",
     "Delivery",
@@ -38,4 +41,5 @@ __all__ = [
     "ServiceType",
     "SourceRequest",
     "SourceType",
+    "version_label",
 ]

@@ -27,6 +27,17 @@ class MaterialStatus(StrEnum):
     CANCELED = "CANCELED"  # the portal canceled the request
 
 
+class AssetRole(StrEnum):
+    """What an asset of a request holds: the vendor's own work, or the portal's reference material.
+
+    Only a deliverable has a "current version" that is validated and delivered; materials (the
+    portal's proxies, templates) are shown beside it, never in its place.
+    """
+
+    DELIVERABLE = "deliverable"  # the file the request asks the vendor for
+    MATERIAL = "material"  # a reference the portal gave (a proxy, a template)
+
+
 class AssetColor(StrEnum):
     """The colour of one stored asset version, as the portal shows it."""
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from slate.models._enums import (
     AssetCategory,
     AssetColor,
+    AssetRole,
     DeliveryOutcome,
     MaterialStatus,
     PortalStatus,
@@ -95,6 +96,14 @@ class Asset(_Record):
     name: str
 
 
+def version_label(file_name: str, number: int) -> str:
+    """How people see a version, everywhere they look: ``subtitle_es.xml v2``.
+
+    The database id (``version_id``) stays in machine output (JSON, event resources) only.
+    """
+    return f"{file_name} v{number}"
+
+
 class AssetVersion(_Record):
     """One stored file of an asset. Its bytes never change; colour and frozen flag may."""
 
@@ -113,6 +122,14 @@ class AssetVersion(_Record):
     created_by: str
     created_at: datetime
     row_version: int = 0
+    #: Filled by the queries that join the asset (``list_versions``); a deliverable by default.
+    role: AssetRole = AssetRole.DELIVERABLE
+    asset_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """``subtitle_es.xml v2``: the one name people see for this version."""
+        return version_label(self.file_name, self.number)
 
 
 class Delivery(_Record):

@@ -3,6 +3,8 @@
 from slate.store._database import Database, open_database
 from slate.store._queries import (
     audit_trail,
+    current_version,
+    deliverable_versions,
     get_request,
     get_version,
     list_requests,
@@ -35,6 +37,8 @@ __all__ = [
     "SourceRequestRow",
     "WatermarkRow",
     "audit_trail",
+    "current_version",
+    "deliverable_versions",
     "get_request",
     "get_version",
     "list_requests",

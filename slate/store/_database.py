@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -46,6 +47,11 @@ def _make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     return create_engine(url, pool_pre_ping=True)
+
+
+def _is_unique_violation(exc: DatabaseIntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "unique" in text or "duplicate key" in text
 
 
 class Database:
@@ -85,7 +91,9 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A unit of work: commits at the end, rolls back everything on any error.
 
-        A concurrent edit detected by the version column surfaces as :class:`ConflictError`.
+        A concurrent edit detected by the version column surfaces as :class:`ConflictError`, and so
+        does a row another worker created first under the same unique key: both mean "someone else
+        got there at the same time; read again and retry", never a raw database error.
         """
         session = self._sessions()
         try:
@@ -96,6 +104,14 @@ class Database:
             raise ConflictError(
                 "the record was changed by someone else since it was read; reload and try again",
                 detail=str(exc),
+            ) from exc
+        except DatabaseIntegrityError as exc:
+            session.rollback()
+            if not _is_unique_violation(exc):
+                raise
+            raise ConflictError(
+                "another worker created the same record at the same time; try again",
+                detail=str(exc.orig),
             ) from exc
         except BaseException:
             session.rollback()

@@ -13,6 +13,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from slate.errors import FrozenRecord
+from slate.models import version_label
 from slate.store._schema import AssetVersionRow, AuditEventRow
 
 __all__ = ["install_guards"]
@@ -43,22 +44,21 @@ def _was_frozen(row: AssetVersionRow) -> bool:
 
 
 def _check_version(row: AssetVersionRow) -> None:
+    label = version_label(row.file_name, row.number)
     immutable = _changed(row, _IMMUTABLE)
     if immutable:
         raise FrozenRecord(
-            f"version {row.version_id}: {', '.join(immutable)} never change; store a new version instead",
+            f"{label}: {', '.join(immutable)} never change; store a new version instead",
             version_id=row.version_id,
             fields=immutable,
         )
     if _was_frozen(row):
         if not row.frozen:
-            raise FrozenRecord(
-                f"version {row.version_id} was delivered; it cannot be unfrozen", version_id=row.version_id
-            )
+            raise FrozenRecord(f"{label} was delivered; it cannot be unfrozen", version_id=row.version_id)
         metadata = _changed(row, _METADATA)
         if metadata:
             raise FrozenRecord(
-                f"version {row.version_id} was delivered; its {', '.join(metadata)} are frozen",
+                f"{label} was delivered; its {', '.join(metadata)} are frozen",
                 version_id=row.version_id,
                 fields=metadata,
             )

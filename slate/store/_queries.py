@@ -9,14 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from slate.errors import ConflictError, InvalidInput, NotFound
-from slate.models import AssetVersion, AuditEvent, Service, ServiceType, SourceRequest
-from slate.store._schema import AssetVersionRow, AuditEventRow, SourceRequestRow
+from slate.models import AssetColor, AssetRole, AssetVersion, AuditEvent, Service, ServiceType, SourceRequest
+from slate.store._schema import AssetRow, AssetVersionRow, AuditEventRow, SourceRequestRow
 
-__all__ = ["audit_trail", "get_request", "get_version", "list_requests", "list_versions", "update_request"]
+__all__ = [
+    "audit_trail",
+    "current_version",
+    "deliverable_versions",
+    "get_request",
+    "get_version",
+    "list_requests",
+    "list_versions",
+    "update_request",
+]
+
+#: Colours of a version that is the deliverable's current one (not superseded, not rejected).
+CURRENT_COLORS = (AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value)
 
 #: Fields an operator may edit directly. Statuses change only through the lifecycle module.
 EDITABLE_FIELDS = frozenset(
@@ -56,22 +68,58 @@ def list_requests(session: Session) -> list[SourceRequest]:
     return [_request_record(r) for r in rows]
 
 
+def _version_record(row: AssetVersionRow, asset: AssetRow) -> AssetVersion:
+    return AssetVersion.model_validate(row).model_copy(
+        update={"role": AssetRole(asset.role), "asset_name": asset.name}
+    )
+
+
+def _with_asset() -> Select[tuple[AssetVersionRow, AssetRow]]:
+    return select(AssetVersionRow, AssetRow).join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+
+
 def get_version(session: Session, version_id: int) -> AssetVersion:
     """The version ``version_id``, or :class:`NotFound`."""
-    row = session.get(AssetVersionRow, version_id)
-    if row is None:
+    found = session.execute(_with_asset().where(AssetVersionRow.version_id == version_id)).first()
+    if found is None:
         raise NotFound(f"no asset version {version_id}", version_id=version_id)
-    return AssetVersion.model_validate(row)
+    return _version_record(*found)
+
+
+def deliverable_versions(request_id: str) -> Select[tuple[AssetVersionRow]]:
+    """A query of the versions of the request's deliverables; portal materials (proxies) never count."""
+    return (
+        select(AssetVersionRow)
+        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+        .where(AssetVersionRow.request_id == request_id, AssetRow.role == AssetRole.DELIVERABLE.value)
+    )
+
+
+def current_version(session: Session, request_id: str) -> AssetVersion | None:
+    """The request's own current version: its deliverable's newest active (or not yet accepted) one.
+
+    The one place that says what "current" means. Materials the portal gave (proxies) are versions
+    too, but never the request's current one, whatever their colour.
+    """
+    query = (
+        _with_asset()
+        .where(
+            AssetVersionRow.request_id == request_id,
+            AssetRow.role == AssetRole.DELIVERABLE.value,
+            AssetVersionRow.color.in_(CURRENT_COLORS),
+        )
+        .order_by(AssetVersionRow.version_id.desc())
+    )
+    found = session.execute(query).first()
+    return _version_record(*found) if found else None
 
 
 def list_versions(session: Session, request_id: str) -> list[AssetVersion]:
-    """Every version of every asset of a request, oldest first."""
-    rows = session.scalars(
-        select(AssetVersionRow)
-        .where(AssetVersionRow.request_id == request_id)
-        .order_by(AssetVersionRow.version_id)
+    """Every version of every asset of a request (deliverables and materials, each marked), oldest first."""
+    rows = session.execute(
+        _with_asset().where(AssetVersionRow.request_id == request_id).order_by(AssetVersionRow.version_id)
     )
-    return [AssetVersion.model_validate(r) for r in rows]
+    return [_version_record(version, asset) for version, asset in rows]
 
 
 def audit_trail(session: Session, request_id: str) -> list[AuditEvent]:
