@@ -268,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     # structlog lines reach the run's logs in the UI. It is set only now, after Prefect configured
     # this process's logging, so this process's own lines (outside any run) stay local.
     os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = EXTRA_LOGGERS
+    # Runs log sentences (people read them in the UI); this process keeps its own format.
+    os.environ.setdefault("SLATE_LOG_FORMAT", "text")
     if get_settings().stack_fork_server:
         from deployments._fast_start import use_fork_server
 

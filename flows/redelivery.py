@@ -10,13 +10,20 @@ from flows.deliver import deliver
 from flows.validate import validate
 from slate.backlot.webhooks import WebhookEvent
 from tasks.common import label_run, load_request, publish_panels
+from tasks.failures import reported_failure
 from tasks.redelivery import apply_rejection, prepare_correction, read_rejection
 
 
 @flow(name="redelivery")
 def redelivery(event: dict[str, Any]) -> str:
     """Handle a redelivery request or a failed inspection; returns what was done, in words."""
-    rejection = read_rejection(WebhookEvent.model_validate(event))
+    parsed = WebhookEvent.model_validate(event)
+    with reported_failure("redelivery", parsed.request_id or "?"):
+        return _correct(parsed)
+
+
+def _correct(event: WebhookEvent) -> str:
+    rejection = read_rejection(event)
     label_run("redelivery", load_request(rejection.request_id))
     version_id = apply_rejection(rejection)
     publish_panels([rejection.request_id])

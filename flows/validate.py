@@ -14,15 +14,19 @@ from pathlib import Path
 from prefect import flow, pause_flow_run, task
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
+from prefect.settings import PREFECT_UI_URL
+from pydantic import Field
 
+from slate import lifecycle
 from slate.downloads.proxy_sync import program_timing
 from slate.ingest import materialize
 from slate.logging import get_logger
 from slate.settings import get_settings
 from slate.store import get_request
-from tasks._runtime import blobs, database
+from tasks._runtime import actor, blobs, database
 from tasks.autocorrect import autocorrect_file
 from tasks.common import label_run, load_request, publish_panels
+from tasks.failures import reported_failure
 from tasks.ingest import ingest_source
 from tasks.qc import QCOutcome, accept_version, qc_context, reject_version, run_qc
 
@@ -38,11 +42,16 @@ class Action(StrEnum):
 
 
 class QCDecision(RunInput):
-    """The form a paused validation shows in the UI."""
+    """The form a paused validation shows in the UI; each field's title is what the operator reads."""
 
-    action: Action
-    justification: str = ""
-    reason: str = ""
+    action: Action = Field(
+        title="Decision",
+        description="autocorrect: let Slate fix what it can and validate again; "
+        "accept: deliver as it is (needs a justification); reject: wait for a new file (needs a reason)",
+    )
+    justification: str = Field(default="", title="Why accept it with blockers (needed to accept)")
+    reason: str = Field(default="", title="Why reject it (needed to reject)")
+    operator: str = Field(default="", title="Your name (recorded in the audit trail)")
 
     def problem(self) -> str | None:
         """Why this answer cannot be used, or None."""
@@ -72,11 +81,39 @@ def autocorrect(outcome: QCOutcome) -> str | None:
         return "; ".join(corrected.changes)
 
 
-def _ask(outcome: QCOutcome, timeout: int) -> QCDecision:
-    description = (
-        f"**{outcome.request_id}** has {len(outcome.report.findings)} finding(s), blockers among them. "
-        "See the QC artifact. Accept with a justification, reject with a reason, or auto-correct."
+def _report_link(request_id: str) -> str:
+    """Where the QC report artifact is in the UI (the key the QC task posts it under)."""
+    ui = str(PREFECT_UI_URL.value() or "").rstrip("/")
+    key = f"qc-{request_id.lower()}"[:64]
+    return f"[the QC report]({ui}/artifacts/key/{key})" if ui else f"the QC report (artifact `{key}`)"
+
+
+def pause_description(outcome: QCOutcome) -> str:
+    """The form's text: the blocking findings with where they are, and what each answer does."""
+    blockers = [f for f in outcome.report.findings if f.severity.name == "BLOCKER"]
+    rows = [
+        f"| `{f.code}` | {f.location or '-'} | {f.message.replace('|', '/')} | {'yes' if f.fixable else ''} |"
+        for f in blockers[:20]
+    ]
+    more = [f"\n…and {len(blockers) - 20} more in the report."] if len(blockers) > 20 else []
+    return "\n".join(
+        [
+            f"**{outcome.request_id}**: {len(blockers)} blocking finding(s) of "
+            f"{len(outcome.report.findings)}; see {_report_link(outcome.request_id)}.",
+            "",
+            "| code | where | what | auto-fixable |",
+            "|---|---|---|---|",
+            *rows,
+            *more,
+            "",
+            "Choose **autocorrect** (Slate fixes what it can and validates again), **accept** with a "
+            "justification, or **reject** with a reason.",
+        ]
     )
+
+
+def _ask(outcome: QCOutcome, timeout: int) -> QCDecision:
+    description = pause_description(outcome)
     note = ""
     while True:
         decision = pause_flow_run(
@@ -89,12 +126,37 @@ def _ask(outcome: QCOutcome, timeout: int) -> QCDecision:
         problem = decision.problem()
         if problem is None:
             return decision
-        note = f"**Not applied: {problem}.** "
+        log.warning(
+            f"answer not applied: {problem}; the run waits for another answer",
+            request_id=outcome.request_id,
+        )
+        note = f"**Your last answer was not applied: {problem}. Answer again.**\n\n"
+
+
+def record_decision(outcome: QCOutcome, decision: QCDecision, detail: str) -> None:
+    """The operator's decision in the request's audit trail: who, which action, and why or what changed."""
+    who = f"{decision.operator.strip()} (via {actor()})" if decision.operator.strip() else actor()
+    with database() as db, db.session() as session:
+        lifecycle.record_note(
+            session,
+            outcome.request_id,
+            subject="decision",
+            transition=f"operator-{decision.action.value}",
+            to=decision.action.value.upper(),
+            actor=who[:128],
+            reason=detail,
+            version_id=outcome.version_id,
+        )
 
 
 @flow(name="validate")
 def validate(request_id: str, max_corrections: int = 1) -> str:
     """Validate; accept when clean; otherwise pause for the operator. Returns the outcome in words."""
+    with reported_failure("validate", request_id):
+        return _validate(request_id, max_corrections)
+
+
+def _validate(request_id: str, max_corrections: int) -> str:
     label_run("validate", load_request(request_id))
     outcome = run_qc(request_id)
     corrections = 0
@@ -112,16 +174,22 @@ def validate(request_id: str, max_corrections: int = 1) -> str:
             )
             return f"waiting: {request_id} stays RECEIVED with its report; nobody decided in time"
         if decision.action is Action.ACCEPT:
+            record_decision(outcome, decision, f"accepted with blockers: {decision.justification}")
             accept_version(
                 request_id, outcome.version_id, f"approved with findings: {decision.justification}"
             )
             publish_panels([request_id])
             return "accepted by the operator"
         if decision.action is Action.REJECT:
+            record_decision(outcome, decision, f"rejected: {decision.reason}")
             reject_version(request_id, outcome.version_id, decision.reason)
             publish_panels([request_id])
             return "rejected by the operator"
-        if corrections >= max_corrections or autocorrect(outcome) is None:
+        changes = autocorrect(outcome) if corrections < max_corrections else None
+        record_decision(
+            outcome, decision, f"auto-correct: {changes or 'nothing could be fixed; asked again'}"
+        )
+        if changes is None:
             continue  # nothing (more) to fix: ask again
         corrections += 1
         outcome = run_qc(request_id)

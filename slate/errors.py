@@ -15,6 +15,7 @@ boundaries in Prefect (task results, subprocess runs)::
     ├── FrozenRecord                a delivered version's metadata cannot change
     ├── InvalidInput                a value given by a person or a file breaks a rule
     ├── MediaError                  ffmpeg/ffprobe could not read or write a file
+    ├── StepFailed                  a lifecycle step failed; says what failed and what to do next
     └── PortalError                 the partner portal failed
         ├── PortalUnavailable       transient: retry later (429, 5xx, timeouts)
         └── PortalRejected          final: the portal said no, with its message
@@ -36,6 +37,7 @@ __all__ = [
     "PortalRejected",
     "PortalUnavailable",
     "SlateError",
+    "StepFailed",
     "StorageError",
     "TransitionError",
 ]
@@ -115,3 +117,8 @@ class PortalRejected(PortalError):
 
 class FrozenRecord(SlateError):
     """A delivered version's metadata cannot change; make a new version instead."""
+
+
+class StepFailed(SlateError):
+    """A lifecycle step (ingest, validate, deliver, redelivery) failed: what failed, in the domain's
+    words, and the next step for the operator; recorded in the request's audit trail."""

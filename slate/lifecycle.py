@@ -53,6 +53,7 @@ __all__ = [
     "deliverable_versions",
     "ensure_asset",
     "receive_version",
+    "record_note",
     "set_service",
     "uncancel",
 ]
@@ -334,6 +335,34 @@ def _audit(
         from_state=frm,
         to_state=to,
         automatic=automatic,
+    )
+
+
+def record_note(
+    session: Session,
+    request_id: str,
+    *,
+    subject: str,
+    transition: str,
+    to: str,
+    actor: str,
+    reason: str,
+    version_id: int | None = None,
+) -> LifecycleEvent:
+    """An audit line for what is not a state change: an operator's decision, a step that failed.
+
+    Written through the same path as every transition's line, so the trail has one shape.
+    """
+    return _audit(
+        _load(session, request_id, None),
+        subject=subject,
+        transition=transition,
+        frm=None,
+        to=to,
+        actor=actor,
+        reason=reason,
+        automatic=False,
+        version_id=version_id,
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import structlog
 
-__all__ = ["bind", "bound", "configure_logging", "get_logger", "redact_secrets"]
+__all__ = ["bind", "bound", "configure_logging", "get_logger", "redact_secrets", "render_sentence"]
 
 _SECRET_MARKERS = ("secret", "password", "token", "authorization", "api_key", "signature")
 _REDACTED = "***"
@@ -35,16 +35,41 @@ def redact_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any]) 
     return event
 
 
+#: Keys a sentence leaves out: the host (Prefect's run logs) shows time and level itself.
+_NOT_IN_SENTENCES = ("timestamp", "level", "logger")
+
+
+def render_sentence(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> str:
+    """``message (request id SR-1, version subtitle_es.xml v2)``: a line people read, in a run's logs.
+
+    The message comes first as written; the facts follow in words, without JSON punctuation.
+    """
+    message = str(event.pop("event", ""))
+    facts = [
+        f"{key.replace('_', ' ')} {value}"
+        for key, value in event.items()
+        if key not in _NOT_IN_SENTENCES and value not in (None, "")
+    ]
+    return f"{message} ({', '.join(facts)})" if facts else message
+
+
+def _renderer(fmt: str) -> Any:
+    if fmt == "text":
+        return render_sentence
+    if fmt == "json" or (not fmt and not sys.stderr.isatty()):
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=False)
+
+
 def configure_logging(level: str = "INFO", fmt: str = "") -> None:
     """Configure structlog and the ``slate`` stdlib logger once per process.
 
-    ``fmt`` is ``console`` or ``json``; empty picks ``console`` when stderr is a terminal.
+    ``fmt`` is ``console``, ``json`` (for machines: the stack's own logs) or ``text`` (sentences,
+    for people: served runs use it, so their lines read well in the Prefect UI); empty picks
+    ``console`` when stderr is a terminal and ``json`` otherwise.
     """
     global _configured
-    use_json = fmt == "json" or (not fmt and not sys.stderr.isatty())
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer = _renderer(fmt)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -98,8 +98,9 @@ def emit(events: list[LifecycleEvent], request: SourceRequest | None = None) -> 
     so an operator reading a run sees every status it moved through.
     """
     for event in events:
+        subject = event.event.split(".")[1]
         log.info(
-            "status changed",
+            f"status changed: {subject} of {event.request_id} {event.from_state or 'new'} → {event.to_state}",
             request_id=event.request_id,
             version_id=event.version_id,
             change=event.event,
