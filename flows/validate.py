@@ -29,6 +29,7 @@ from tasks.common import label_run, load_request, publish_panels
 from tasks.failures import reported_failure
 from tasks.ingest import ingest_source
 from tasks.qc import QCOutcome, accept_version, qc_context, reject_version, run_qc
+from validators.base import Finding
 
 log = get_logger("slate.flows.validate")  # under "slate", so Prefect puts its lines in the run's logs
 
@@ -88,13 +89,16 @@ def _report_link(request_id: str) -> str:
     return f"[the QC report]({ui}/artifacts/key/{key})" if ui else f"the QC report (artifact `{key}`)"
 
 
+def _blocker_row(finding: Finding) -> str:
+    where = str(finding.location) or "-"
+    fixable = "yes" if finding.fixable else ""
+    return f"| `{finding.code}` | {where} | {finding.message.replace('|', '/')} | {fixable} |"
+
+
 def pause_description(outcome: QCOutcome) -> str:
     """The form's text: the blocking findings with where they are, and what each answer does."""
     blockers = [f for f in outcome.report.findings if f.severity.name == "BLOCKER"]
-    rows = [
-        f"| `{f.code}` | {f.location or '-'} | {f.message.replace('|', '/')} | {'yes' if f.fixable else ''} |"
-        for f in blockers[:20]
-    ]
+    rows = [_blocker_row(f) for f in blockers[:20]]
     more = [f"\n…and {len(blockers) - 20} more in the report."] if len(blockers) > 20 else []
     return "\n".join(
         [
