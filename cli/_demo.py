@@ -56,8 +56,16 @@ def demo(
     settings = get_settings()
     info = running_stack(settings)
     if info is None:
+        ports = Ports.choose(settings, port_base)
+        if port_base is None and not ports.all_free():
+            taken = ports
+            ports = Ports.first_free()
+            console.print(
+                f"ports {taken.prefect}, {taken.receiver}, {taken.emulator} are in use (another stack?); "
+                f"using {ports.prefect}, {ports.receiver}, {ports.emulator} (choose with --port-base)"
+            )
         console.print("starting the embedded stack (Prefect server, served deployments, receiver, emulator)…")
-        info = Stack(settings, Ports.choose(settings, port_base), DEFAULT_FILE).start(detached=True)
+        info = Stack(settings, ports, DEFAULT_FILE).start(detached=True)
     console.print(f"stack up: Prefect UI {info.prefect_ui_url}, portal emulator {info.emulator_url}")
     if not run_season(info, settings, console):
         console.print("[red]not every assignment ended DELIVERED; see the table and the Prefect UI[/]")

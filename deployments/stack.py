@@ -65,6 +65,22 @@ class Ports(BaseModel):
             prefect=settings.stack_prefect_port, receiver=settings.webhook_receiver_port, emulator=emulator
         )
 
+    def all_free(self) -> bool:
+        """Whether every port of the stack is free on 127.0.0.1 now."""
+        return all(port_free(port) for port in self.model_dump().values())
+
+    @classmethod
+    def first_free(cls, start: int = 4300, stop: int = 9000, step: int = 10) -> Ports:
+        """The first base N from ``start`` whose ports N, N+1, N+2 are all free."""
+        for base in range(start, stop, step):
+            ports = cls(prefect=base, receiver=base + 1, emulator=base + 2)
+            if ports.all_free():
+                return ports
+        raise ConfigurationError(
+            f"no free ports between {start} and {stop} for the stack; free some or pass --port-base",
+            rule="free port",
+        )
+
 
 class StackInfo(BaseModel):
     """What ``stack.json`` holds: where each part listens and how to stop it."""
