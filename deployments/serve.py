@@ -270,6 +270,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = EXTRA_LOGGERS
     # Runs log sentences (people read them in the UI); this process keeps its own format.
     os.environ.setdefault("SLATE_LOG_FORMAT", "text")
+    # A busy Prefect server on SQLite answers 503 for a while under a burst; runs retry longer
+    # (Prefect's default of 5 retries failed demo runs on a loaded two-core machine).
+    os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "10")
     if get_settings().stack_fork_server:
         from deployments._fast_start import use_fork_server
 

@@ -25,7 +25,7 @@ from slate.settings import get_settings
 from slate.store import get_request
 from tasks._runtime import actor, blobs, database
 from tasks.autocorrect import autocorrect_file
-from tasks.common import label_run, load_request, publish_panels
+from tasks.common import label_run, load_request, mark_waiting, publish_panels
 from tasks.failures import reported_failure
 from tasks.ingest import ingest_source
 from tasks.qc import QCOutcome, accept_version, qc_context, reject_version, run_qc
@@ -117,6 +117,14 @@ def pause_description(outcome: QCOutcome) -> str:
 
 
 def _ask(outcome: QCOutcome, timeout: int) -> QCDecision:
+    mark_waiting(True)
+    try:
+        return _answer(outcome, timeout)
+    finally:
+        mark_waiting(False)
+
+
+def _answer(outcome: QCOutcome, timeout: int) -> QCDecision:
     description = pause_description(outcome)
     note = ""
     while True:

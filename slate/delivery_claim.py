@@ -241,8 +241,11 @@ def _insert_claim(
                 )
             )
         return attempt
+    except ConflictError:
+        # Another worker inserted its claim (same request, or the same attempt number) meanwhile:
+        # the session reports a unique-key collision as a conflict.
+        raise _Contended from None
     except RowConflict as exc:
-        # Another worker inserted its claim (same request, or the same attempt number) meanwhile.
         if "UNIQUE" in str(exc.orig).upper():
             raise _Contended from None
         raise

@@ -126,7 +126,8 @@ class Settings(BaseSettings):
     #: Served runs fork from a process with Prefect and the flows imported (deployments/_fast_start.py).
     stack_fork_server: bool = True
     #: Seconds each part of the stack may take to become ready when it starts.
-    stack_start_timeout: float = 120.0
+    #: (A first start migrates Prefect's database: minutes on a busy two-core machine.)
+    stack_start_timeout: float = 300.0
     #: Seconds each part may take to stop after SIGTERM before it is killed.
     stack_stop_timeout: float = 20.0
     #: Whether served deployments keep prefect.yaml's schedules active (reconcile's cron).

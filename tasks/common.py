@@ -11,11 +11,12 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
 from slate.errors import PortalUnavailable
+from slate.logging import get_logger
 from slate.models import SourceRequest
 from slate.store import current_version, get_request
 from tasks._runtime import database, remember_request, run_label
 
-__all__ = ["label_run", "load_request", "publish_panels", "retry_if_transient"]
+__all__ = ["WAITING_TAG", "label_run", "load_request", "mark_waiting", "publish_panels", "retry_if_transient"]
 
 
 def retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
@@ -27,6 +28,9 @@ def retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
     except Exception:
         return False
     return False
+
+
+log = get_logger("slate.tasks.common")
 
 
 @task(name="load request")
@@ -74,3 +78,27 @@ def publish_panels(request_ids: list[str], key: str | None = None) -> list[dict[
             )
     create_table_artifact(rows, key=key, description="Portal status beside Slate's status")
     return rows
+
+
+#: The tag a paused validation and every run above it carry while an operator's answer is awaited.
+WAITING_TAG = "waiting-for-decision"
+
+
+def mark_waiting(waiting: bool) -> None:
+    """Tag (or untag) this run and the runs it runs under as waiting for an operator's decision.
+
+    A paused validation is a subflow, hidden in the runs list by default; its lifecycle (or
+    redelivery) parent carries the tag too, so filtering the runs list by it finds every decision
+    to make. Best effort: a failed update is logged, the pause goes on.
+    """
+    current = flow_run.get_id()
+    try:
+        with get_client(sync_client=True) as client:
+            while current:
+                run = client.read_flow_run(UUID(current))
+                tags = {*run.tags, WAITING_TAG} if waiting else set(run.tags) - {WAITING_TAG}
+                client.update_flow_run(run.id, tags=sorted(tags))
+                parent_task = run.parent_task_run_id
+                current = str(client.read_task_run(parent_task).flow_run_id) if parent_task else None
+    except Exception as exc:
+        log.warning("the waiting-for-decision tag could not be updated", error=str(exc))

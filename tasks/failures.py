@@ -117,6 +117,37 @@ def _record(explanation: Explanation) -> None:
         log.warning("the failure could not be written to the audit trail", error=str(exc))
 
 
+def _close_orphans(reason: str) -> None:
+    """Cancel this run's subflow runs that never started (a parent failing between creating a
+    subflow run and running it left it Pending forever); best effort, like the audit line."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.runtime import flow_run
+    from prefect.states import Cancelled
+
+    parent = flow_run.get_id()
+    if parent is None:
+        return
+    waiting = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PENDING, StateType.SCHEDULED]))
+    try:
+        with get_client(sync_client=True) as client:
+            orphans = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent]), state=waiting
+                )
+            )
+            for orphan in orphans:
+                client.set_flow_run_state(orphan.id, Cancelled(message=reason), force=True)
+    except Exception as exc:
+        log.warning("subflow runs of the failed run could not be closed", error=str(exc))
+
+
 @contextmanager
 def reported_failure(step: str, request_id: str) -> Iterator[None]:
     """Explain, log, audit and re-raise as :class:`StepFailed` whatever the block raises."""
@@ -128,6 +159,7 @@ def reported_failure(step: str, request_id: str) -> Iterator[None]:
         explanation = explain(step, request_id, error)
         log.error(explanation.message, request_id=request_id, next_step=explanation.next_step)
         _record(explanation)
+        _close_orphans(f"its parent {step} run failed: {explanation.what}")
         raise StepFailed(
             explanation.message,
             request_id=request_id,

@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from prefect.client.orchestration import get_client
 from prefect.flow_runs import resume_flow_run
 
 from flows.deliver import deliver
 from flows.ingest import ingest
 from slate.errors import StepFailed
 from slate.store import Database, audit_trail
+from tasks.common import WAITING_TAG
 from tests.fixtures.portal import PortalServer
 from tests.flows._support import assign_and_intake, paused_run, validate_in_background
 from tests.flows.conftest import ttml
@@ -43,6 +45,8 @@ def test_the_pause_lists_blockers_refuses_an_empty_justification_and_records_the
     ingest(request_id, str(ttml(tmp_path / "hour_off.xml", offset_hours=1)))
     thread, result = validate_in_background(request_id)
     run_id = paused_run(request_id)
+    with get_client(sync_client=True) as client:
+        assert WAITING_TAG in client.read_flow_run(run_id).tags  # findable from the runs list
 
     resume_flow_run(run_id, run_input={"action": "accept", "justification": "  "})
     run_id = paused_run(request_id)  # asked again, not applied
@@ -53,6 +57,8 @@ def test_the_pause_lists_blockers_refuses_an_empty_justification_and_records_the
     thread.join(120)
 
     assert result.get("outcome") == "accepted by the operator", result
+    with get_client(sync_client=True) as client:
+        assert WAITING_TAG not in client.read_flow_run(run_id).tags
     with slate_db.session() as session:
         decisions = [e for e in audit_trail(session, request_id) if e.subject == "decision"]
     assert len(decisions) == 1

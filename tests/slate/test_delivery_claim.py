@@ -6,6 +6,7 @@ partial unique index on the PENDING row and conditional updates of it.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 import slate.delivery_claim as claims
 from slate.delivery_claim import DeliveryClaim
@@ -67,8 +67,9 @@ def _rows(db: Database) -> list[tuple[int, str]]:
 def test_the_database_refuses_a_second_attempt_in_flight(db: Database) -> None:
     version = _version(db)
     _dead_claim(db, version)
-    with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"), db.session() as session:
+    with pytest.raises(ConflictError) as refused, db.session() as session:
         session.add(_pending(version, 2, None))
+    assert re.search(r"(?i)unique|duplicate", refused.value.detail)
 
 
 def test_only_one_of_several_workers_takes_over_a_dead_claim(db: Database) -> None:
