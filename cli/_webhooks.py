@@ -19,13 +19,60 @@ if TYPE_CHECKING:  # the store is imported when a command runs, not when the CLI
 __all__ = ["webhook_receiver", "webhooks"]
 
 
+def why_ignored(event_type: str) -> str:
+    """Why an event of ``event_type`` starts no run, in words."""
+    from slate.backlot.webhooks import EventType
+
+    try:
+        known = EventType(event_type)
+    except ValueError:
+        return f"ignored: {event_type!r} is a type Slate does not know (kept for the record)"
+    return f"ignored: Slate starts no run for {known.value} (nothing to do for it)"
+
+
+def run_states(run_ids: list[str]) -> dict[str, str]:
+    """Each flow run's state and its message, from Prefect; empty when Prefect cannot be reached."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    if not run_ids:
+        return {}
+    try:
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(r) for r in run_ids])),
+                limit=len(run_ids),
+            )
+    except Exception:
+        return {}
+    states = {}
+    for run in runs:
+        if run.state is None:
+            continue
+        message = f": {run.state.message}" if run.state.is_failed() and run.state.message else ""
+        states[str(run.id)] = f"{run.state.name}{message}"
+    return states
+
+
+def outcome_of(entry: OutboxEntry, states: dict[str, str]) -> str:
+    """What became of an event: its run and the run's state, why it was ignored, or its error."""
+    if entry.state is DispatchState.IGNORED:
+        return why_ignored(entry.event_type)
+    if entry.flow_run_id:
+        state = states.get(entry.flow_run_id, "state unknown (Prefect not reachable)")
+        return f"run {entry.flow_run_id} of {entry.deployment}: {state}"
+    return entry.last_error or "-"
+
+
 def _table(entries: list[OutboxEntry], counts: dict[DispatchState, int]) -> Table:
     summary = ", ".join(f"{state.value} {count}" for state, count in counts.items())
     table = Table(title=f"webhook events ({summary})", title_justify="left")
-    for column in ("received", "event id", "type", "request", "state", "tries", "flow run / error"):
+    for column in ("received", "event id", "type", "request", "state", "tries", "what became of it"):
         table.add_column(column, overflow="fold")
+    states = run_states([e.flow_run_id for e in entries if e.flow_run_id])
     for e in entries:
-        outcome = e.flow_run_id or e.last_error or "-"
         table.add_row(
             e.received_at.strftime("%Y-%m-%d %H:%M:%S"),
             e.event_id,
@@ -33,7 +80,7 @@ def _table(entries: list[OutboxEntry], counts: dict[DispatchState, int]) -> Tabl
             e.request_id or "-",
             e.state.value,
             str(e.attempts),
-            f"{e.deployment or ''} {outcome}".strip(),
+            outcome_of(e, states),
         )
     return table
 
@@ -95,9 +142,13 @@ def webhooks(
     finally:
         database.dispose()
     if as_json:
+        states = run_states([e.flow_run_id for e in entries if e.flow_run_id])
         payload = {
             "counts": {s.value: n for s, n in counts.items()},
-            "events": [e.model_dump(mode="json", exclude={"body"}) for e in entries],
+            "events": [
+                {**e.model_dump(mode="json", exclude={"body"}), "outcome": outcome_of(e, states)}
+                for e in entries
+            ],
         }
         typer.echo(json.dumps(payload, indent=2))
         return
