@@ -17,6 +17,7 @@ from tasks.reconcile import (
     failed_inspections,
     fetch_changes,
     publish_changes,
+    record_delivery_verdicts,
     save_watermarks,
 )
 
@@ -37,6 +38,7 @@ def reconcile() -> int:
     for start in range(0, len(requests), size):
         changes += apply_request_chunk(_whole(requests[start : start + size]))
     changes += apply_redelivery_requests(_whole(redeliveries + failed_inspections(_whole(requests))))
+    changes += record_delivery_verdicts(_whole(requests))
     save_watermarks(_whole(requests), _whole(redeliveries), _whole(changes))
     changes += [
         Change(request_id=p.request_id, kind="proxy", detail=f"{p.kind.value} attached")

@@ -378,3 +378,46 @@ def _as_delivered(database: Database, version: AssetVersion) -> tuple[SourceRequ
         return request, version
     accepted = request.model_copy(update={"material_status": MaterialStatus.ACCEPTED})
     return accepted, version.model_copy(update={"color": AssetColor.LIGHT_BLUE})
+
+
+#: The portal's verdict on a delivery → our attempt's outcome once the inspection has answered.
+_VERDICT = {
+    DeliveryStatus.ACCEPTED: DeliveryOutcome.ACCEPTED,
+    DeliveryStatus.FAILED: DeliveryOutcome.FAILED,
+    DeliveryStatus.REJECTED: DeliveryOutcome.FAILED,
+}
+
+
+def record_inspections(database: Database, portal: PortalClient, request_id: str) -> list[str]:
+    """Write the portal's later verdict on each of the request's deliveries into our receipts.
+
+    An upload ends PENDING_INSPECTION or PROCESSED; the portal's inspection and manual QC answer
+    later (hours, sometimes). The receipt keeps the portal's latest status and when Slate saw it,
+    and the attempt's outcome follows a final verdict (ACCEPTED, or FAILED when rejected), so the
+    stored delivery says what happened to it. Returns one line per receipt that changed.
+    """
+    changed: list[str] = []
+    deliveries = {d.delivery_id: d for d in portal.list_deliveries(request_id)}
+    with database.session() as session:
+        rows = session.scalars(
+            select(DeliveryRow).where(
+                DeliveryRow.request_id == request_id, DeliveryRow.portal_delivery_id.in_(list(deliveries))
+            )
+        ).all()
+        for row in rows:
+            portal_delivery = deliveries[row.portal_delivery_id or ""]
+            status = portal_delivery.status.value
+            if row.receipt.get("status") == status:
+                continue
+            row.receipt = {
+                **row.receipt,
+                "status": status,
+                "inspected_at": datetime.now(UTC).isoformat(),
+                "reason_code": portal_delivery.qc.reason_code,
+                "message": portal_delivery.qc.message,
+            }
+            verdict = _VERDICT.get(portal_delivery.status)
+            if verdict is not None and row.outcome != DeliveryOutcome.PENDING.value:
+                row.outcome = verdict.value
+            changed.append(f"delivery {row.portal_delivery_id}: {status}")
+    return changed

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from slate.backlot import DeliveryStatus, PortalSourceRequest, RedeliveryRequest
 from slate.backlot.webhooks import EventType, WebhookEvent
+from slate.delivery import record_inspections
 from slate.models import MaterialStatus, PortalStatus
 from slate.reconcile import (
     REDELIVERY_WATERMARK,
@@ -149,6 +150,23 @@ def failed_inspections(requests: list[PortalSourceRequest]) -> list[RedeliveryRe
                         )
                     )
     return found
+
+
+#: Portal statuses after which a delivery's inspection or QC may have answered.
+_INSPECTED = (PortalStatus.PROCESSED, PortalStatus.ACCEPTED, PortalStatus.REDELIVERY_REQUESTED)
+
+
+@task(name="record delivery verdicts")
+def record_delivery_verdicts(requests: list[PortalSourceRequest]) -> list[Change]:
+    """The portal's verdicts on our deliveries, written into their receipts (see ``record_inspections``)."""
+    changes: list[Change] = []
+    with database() as db, portal() as client:
+        for record in requests:
+            if record.status not in _INSPECTED:
+                continue
+            for line in record_inspections(db, client, record.request_id):
+                changes.append(Change(request_id=record.request_id, kind="receipt", detail=line))
+    return changes
 
 
 @task(name="save watermarks")

@@ -147,3 +147,27 @@ def test_a_webhook_redelivery_after_reconcile_saw_processed_is_delivered_once(
             first,
             outcome.rsplit(" ", 1)[-1],
         ]
+
+
+def test_the_portals_later_verdict_updates_the_stored_receipt(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    """The upload ends PENDING_INSPECTION/PROCESSED; the studio's acceptance reaches the receipt."""
+    from sqlalchemy import select
+
+    from slate.store import DeliveryRow
+
+    request_id = assign_and_intake(portal, movieId="81000002", title="Harbour")
+    ingest(request_id, str(ttml(tmp_path / "clean.xml")))
+    assert validate(request_id).startswith("accepted")
+    portal_id = deliver(request_id, service_type="SUBTITLING")
+    with portal.client() as client:
+        portal.wait_delivery(client, portal_id)
+    portal._call("POST", f"/deliveries/{portal_id}/accept")
+
+    reconcile()
+
+    with slate_db.session() as session:
+        row = session.scalars(select(DeliveryRow).where(DeliveryRow.portal_delivery_id == portal_id)).one()
+    assert row.outcome == "ACCEPTED"
+    assert row.receipt["status"] == "ACCEPTED" and row.receipt["inspected_at"]
