@@ -33,6 +33,8 @@ from slate.logging import get_logger
 from slate.settings import get_settings
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from prefect.deployments.runner import RunnerDeployment
     from prefect.flows import Flow
     from prefect.schedules import Schedule
@@ -179,9 +181,16 @@ def runner_deployments(
     Importing a flow module that fails raises (no placeholder flows): a stack that serves a
     stand-in silently is worse than one that does not start.
     """
+    return [deployment for deployment, _ in served_flows(project, root, schedules_active=schedules_active)]
+
+
+def served_flows(
+    project: Project, root: Path, *, schedules_active: bool = True
+) -> list[tuple[RunnerDeployment, Flow[..., Any]]]:
+    """Each entry's served deployment with the flow object it runs (see :func:`run_served`)."""
     from prefect.flows import load_flow_from_entrypoint
 
-    built: list[RunnerDeployment] = []
+    built: list[tuple[RunnerDeployment, Flow[..., Any]]] = []
     for spec in project.deployments:
         flow: Flow[..., Any] = load_flow_from_entrypoint(
             str(root / spec.entrypoint), use_placeholder_flow=False
@@ -197,8 +206,31 @@ def runner_deployments(
                 concurrency_limit=spec.concurrency_limit,
             ),
         )
-        built.append(deployment)
+        built.append((deployment, flow))
     return built
+
+
+def run_served(served: list[tuple[RunnerDeployment, Flow[..., Any]]], limit: int) -> None:
+    """Serve the deployments with their flow objects registered, until SIGINT/SIGTERM.
+
+    Prefect's ``serve(*deployments)`` registers deployments only, so each run started a fresh
+    ``python -m prefect.engine`` that copied the project "from storage" and imported every module
+    again. Registering each deployment's flow, as ``Runner.add_flow`` does, lets the runner start a
+    run from the flow it already holds (and, with :mod:`deployments._fast_start`, from a warm
+    fork server).
+    """
+    import asyncio
+
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=False, limit=limit)
+    for deployment, flow in served:
+        deployment_id = cast("UUID", runner.add_deployment(deployment))
+        runner._deployment_registry.register_flow(deployment_id, flow)
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        log.info("serving stopped")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -258,10 +290,9 @@ def main(argv: list[str] | None = None) -> None:
     os.chdir(path.parent)
     log.info("serving deployments", count=len(project.deployments), file=str(path), limit=args.limit)
 
-    from prefect import serve
     from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
 
-    deployments = runner_deployments(project, path.parent, schedules_active=args.schedules)
+    served = served_flows(project, path.parent, schedules_active=args.schedules)
     if args.wait_for_api > 0:
         wait_for_api(args.wait_for_api)
     # Each run is a subprocess of this one and inherits its environment: this is how Slate's
@@ -280,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
             [spec.module_path.removesuffix(".py").replace("/", ".") for spec in project.deployments]
         )
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: args.poll_seconds}):
-        serve(*deployments, limit=args.limit, pause_on_shutdown=False, print_starting_message=False)
+        run_served(served, args.limit)
 
 
 if __name__ == "__main__":
