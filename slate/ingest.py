@@ -27,14 +27,12 @@ from slate.errors import ConfigurationError, InvalidInput, MediaError, NotFound,
 from slate.intake import slot_name
 from slate.lifecycle import LifecycleEvent
 from slate.media import probe
-from slate.models import AssetCategory, SourceRequest
+from slate.models import AssetCategory, SourceRequest, category_of
 from slate.objects import BlobStore
 from slate.store import Database, get_request
 
 __all__ = ["IngestResult", "classify", "fetch", "ingest_file"]
 
-TIMED_TEXT_SUFFIXES = frozenset({".srt", ".vtt", ".ttml", ".dfxp", ".xml", ".scc"})
-DOC_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".xls", ".xlsx", ".txt", ".csv", ".rtf"})
 _LANG = re.compile(rb'xml:lang\s*=\s*"([A-Za-z0-9-]+)"')
 
 
@@ -150,7 +148,8 @@ def _source_error(uri: str, exc: SlateError) -> SlateError:
 def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
     """The file's category and a summary of what it holds (probe for media, language for text)."""
     suffix = path.suffix.lower()
-    if suffix in TIMED_TEXT_SUFFIXES:
+    named = category_of(path.name)
+    if named is AssetCategory.TIMED_TEXT:
         with path.open("rb") as handle:
             head = handle.read(65536)
         match = _LANG.search(head)
@@ -158,7 +157,7 @@ def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
             "format": suffix.lstrip("."),
             "language": match.group(1).decode() if match else None,
         }
-    if suffix in DOC_SUFFIXES:
+    if named is AssetCategory.DOCS:
         return AssetCategory.DOCS, {"format": suffix.lstrip(".")}
     try:
         summary = probe(path)

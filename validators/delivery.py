@@ -19,20 +19,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from slate.models import AssetCategory, AssetColor, AssetVersion, MaterialStatus, PortalStatus, SourceRequest
+from slate.models import (
+    FILE_EXTENSIONS,
+    AssetCategory,
+    AssetColor,
+    AssetVersion,
+    MaterialStatus,
+    PortalStatus,
+    SourceRequest,
+    category_of,
+)
 from validators.base import Finding, QCContext, Report, Severity
 
 __all__ = ["DeliveryCandidate", "validate"]
 
 _DELIVERABLE = (PortalStatus.OPEN, PortalStatus.REDELIVERY_REQUESTED)
-
-#: File extensions the portal takes per asset category.
-EXTENSIONS: dict[AssetCategory, frozenset[str]] = {
-    AssetCategory.AUDIO: frozenset({".wav", ".bwf", ".rf64"}),
-    AssetCategory.TIMED_TEXT: frozenset({".ttml", ".xml", ".dfxp", ".scc", ".vtt", ".srt", ".stl"}),
-    AssetCategory.VIDEO: frozenset({".mov", ".mxf", ".mp4"}),
-    AssetCategory.DOCS: frozenset({".pdf", ".doc", ".docx", ".xls", ".xlsx", ".csv", ".txt", ".rtf"}),
-}
 
 #: ISO 639-2 codes (as media containers tag streams) to the ISO 639-1 codes requests use.
 _ISO_639_2 = {
@@ -168,7 +169,7 @@ def _file_kind(request: SourceRequest, version: AssetVersion) -> list[Finding]:
     category = request.source_type.category
     suffix = "." + version.file_name.rsplit(".", 1)[-1].lower() if "." in version.file_name else ""
     problems = []
-    if suffix not in EXTENSIONS[category]:
+    if category_of(version.file_name) is not category:
         problems.append(f"a {suffix or 'extension-less'} file is not {category.value} material")
     kinds = _stream_kinds(version.probe)
     if kinds is not None:
@@ -180,7 +181,7 @@ def _file_kind(request: SourceRequest, version: AssetVersion) -> list[Finding]:
         _blocker(
             "DELIVERY_FILE_KIND",
             f"{version.file_name}: {problem} ({request.source_type.value})",
-            f"{request.source_type.value} takes {', '.join(sorted(EXTENSIONS[category]))} files",
+            f"{request.source_type.value} takes {', '.join(sorted(FILE_EXTENSIONS[category]))} files",
             file_name=version.file_name,
             source_type=request.source_type.value,
             category=category.value,

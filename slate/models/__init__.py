@@ -11,6 +11,7 @@ from slate.models._enums import (
     ServiceType,
     SourceType,
 )
+from slate.models._files import FILE_EXTENSIONS, category_of
 from slate.models._records import (
     Asset,
     AssetVersion,
@@ -22,6 +23,7 @@ from slate.models._records import (
 )
 
 __all__ = [
+    "FILE_EXTENSIONS",
     "Asset",
     "AssetCategory",
     "AssetColor",
@@ -38,4 +40,5 @@ __all__ = [
     "ServiceType",
     "SourceRequest",
     "SourceType",
+    "category_of",
 ]

@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from slate.backlot._contract import DeliveryDeclaration, InspectionReason, TimeBase
-from slate.models import AssetCategory, SourceType
+from slate.models import AssetCategory, SourceType, category_of
 
 __all__ = ["Finding", "Probe", "inspect_delivery", "probe"]
 
 _TTP = "{http://www.w3.org/ns/ttml#parameter}"
 _SRT_TIMING = re.compile(r"^\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}", re.MULTILINE)
 _VTT_TIMING = re.compile(r"^(\d{2}:)?\d{2}:\d{2}\.\d{3} --> (\d{2}:)?\d{2}:\d{2}\.\d{3}", re.MULTILINE)
-_DOC_SUFFIXES = {".pdf", ".docx", ".doc", ".xlsx", ".xls", ".txt", ".csv", ".rtf"}
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,7 @@ def inspect_delivery(
     if category is AssetCategory.TIMED_TEXT:
         return _inspect_timed_text(path, declared)
     if category is AssetCategory.DOCS:
-        if path.suffix.lower() not in _DOC_SUFFIXES or probe(path).audio_streams:
+        if category_of(path.name) is not AssetCategory.DOCS or probe(path).audio_streams:
             return Finding(InspectionReason.WRONG_FILE_TYPE, f"{path.name} is not a document")
         return None
     found = probe(path)
