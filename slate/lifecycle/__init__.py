@@ -16,6 +16,7 @@ from slate.lifecycle._rows import (
     create_request,
     ensure_asset,
     receive_version,
+    record_portal_status,
     set_service,
     uncancel,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "deliverable_versions",
     "ensure_asset",
     "receive_version",
+    "record_portal_status",
     "set_service",
     "uncancel",
 ]

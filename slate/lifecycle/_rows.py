@@ -19,7 +19,15 @@ from slate.lifecycle._table import DELIVERABLE, MATERIAL, Context, current_versi
 from slate.models import AssetCategory, AssetColor, MaterialStatus, Service, SourceRequest
 from slate.store import AssetRow, AssetVersionRow, SourceRequestRow
 
-__all__ = ["attach_material", "create_request", "ensure_asset", "receive_version", "set_service", "uncancel"]
+__all__ = [
+    "attach_material",
+    "create_request",
+    "ensure_asset",
+    "receive_version",
+    "record_portal_status",
+    "set_service",
+    "uncancel",
+]
 
 M = MaterialStatus
 C = AssetColor
@@ -212,3 +220,23 @@ def uncancel(session: Session, request_id: str, *, actor: str, reason: str = "")
     """Uncancel a request: back to RECEIVED when it has material to validate, else NOT_RECEIVED."""
     name = "uncancel_with_material" if current_versions(session, request_id) else "uncancel"
     return apply(session, request_id, name, actor=actor, reason=reason)
+
+
+def record_portal_status(session: Session, request_id: str, to: str, *, actor: str) -> LifecycleEvent:
+    """The portal changed the request's status: mirror it, with its audit line like every other change.
+
+    The portal drives this status, so no transition guards it; Slate records what it was told.
+    """
+    ctx = load(session, request_id, None)
+    frm = ctx.request.portal_status
+    ctx.request.portal_status = to
+    return audit(
+        ctx,
+        subject="portal",
+        transition="portal-status",
+        frm=frm,
+        to=to,
+        actor=actor,
+        reason="the portal's status changed",
+        automatic=True,
+    )
