@@ -27,7 +27,7 @@ from slate.errors import ConfigurationError, InvalidInput, MediaError, NotFound,
 from slate.intake import slot_name
 from slate.lifecycle import LifecycleEvent
 from slate.media import probe
-from slate.models import AssetCategory, SourceRequest, category_of
+from slate.models import AssetCategory, SourceRequest, StoredFile, category_of
 from slate.objects import BlobStore
 from slate.store import Database, get_request
 
@@ -233,12 +233,14 @@ def ingest_file(
                 request_id,
                 asset_name=slot,
                 category=category,
-                file_name=path.name,
-                blob_key=key,
-                size=stored.size,
-                md5=stored.md5,
-                sha256=stored.sha256,
-                probe=summary,
+                stored=StoredFile(
+                    file_name=path.name,
+                    blob_key=key,
+                    size=stored.size,
+                    md5=stored.md5,
+                    sha256=stored.sha256,
+                    probe=summary,
+                ),
                 actor=actor,
             )
     except BaseException:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from slate.errors import NotFound, TransitionError
 from slate.lifecycle._machine import LifecycleEvent, apply, audit, load, now, set_color, supersede_others
 from slate.lifecycle._table import DELIVERABLE, MATERIAL, Context, current_versions
-from slate.models import AssetCategory, AssetColor, MaterialStatus, Service, SourceRequest
+from slate.models import AssetCategory, AssetColor, MaterialStatus, Service, SourceRequest, StoredFile
 from slate.store import AssetRow, AssetVersionRow, SourceRequestRow
 
 __all__ = [
@@ -88,12 +88,7 @@ def receive_version(
     *,
     asset_name: str,
     category: AssetCategory,
-    file_name: str,
-    blob_key: str,
-    size: int,
-    md5: str,
-    sha256: str,
-    probe: dict[str, Any] | None = None,
+    stored: StoredFile,
     actor: str,
 ) -> tuple[int, list[LifecycleEvent]]:
     """Store a new GRAY version of an asset (created on first use) and make the material RECEIVED.
@@ -104,17 +99,7 @@ def receive_version(
     if request is None:
         raise NotFound(f"no source request {request_id!r}", request_id=request_id)
     asset = ensure_asset(session, request_id, asset_name, category, DELIVERABLE)
-    version = _new_version(
-        session,
-        asset,
-        actor,
-        file_name=file_name,
-        blob_key=blob_key,
-        size=size,
-        md5=md5,
-        sha256=sha256,
-        probe=probe or {},
-    )
+    version = _new_version(session, asset, actor, stored)
     number = version.number
     events = apply(
         session,
@@ -127,7 +112,7 @@ def receive_version(
     return version.version_id, events
 
 
-def _new_version(session: Session, asset: AssetRow, actor: str, **stored: Any) -> AssetVersionRow:
+def _new_version(session: Session, asset: AssetRow, actor: str, stored: StoredFile) -> AssetVersionRow:
     """A GRAY version numbered after the asset's last one; its colour is the caller's business."""
     last = session.scalar(
         select(func.max(AssetVersionRow.number)).where(AssetVersionRow.asset_id == asset.asset_id)
@@ -140,7 +125,7 @@ def _new_version(session: Session, asset: AssetRow, actor: str, **stored: Any) -
         frozen=False,
         created_by=actor,
         created_at=now(),
-        **stored,
+        **stored.model_dump(),
     )
     session.add(version)
     session.flush()
@@ -167,12 +152,7 @@ def attach_material(
     *,
     asset_name: str,
     category: AssetCategory,
-    file_name: str,
-    blob_key: str,
-    size: int,
-    md5: str,
-    sha256: str,
-    probe: dict[str, Any] | None = None,
+    stored: StoredFile,
     actor: str,
 ) -> tuple[int, list[LifecycleEvent]]:
     """Store a material the portal gave us (a proxy, a template): LIGHT_BLUE at once.
@@ -187,22 +167,12 @@ def attach_material(
     asset = ensure_asset(session, request_id, asset_name, category, MATERIAL)
     same = session.scalar(
         select(AssetVersionRow).where(
-            AssetVersionRow.asset_id == asset.asset_id, AssetVersionRow.sha256 == sha256
+            AssetVersionRow.asset_id == asset.asset_id, AssetVersionRow.sha256 == stored.sha256
         )
     )
     if same is not None:
         return same.version_id, []
-    version = _new_version(
-        session,
-        asset,
-        actor,
-        file_name=file_name,
-        blob_key=blob_key,
-        size=size,
-        md5=md5,
-        sha256=sha256,
-        probe=probe or {},
-    )
+    version = _new_version(session, asset, actor, stored)
     number = version.number
     ctx = Context(session, request, version)
     events = supersede_others(ctx, actor)

@@ -11,7 +11,7 @@ from slate.models._enums import (
     ServiceType,
     SourceType,
 )
-from slate.models._files import FILE_EXTENSIONS, category_of
+from slate.models._files import FILE_EXTENSIONS, StoredFile, category_of
 from slate.models._records import (
     Asset,
     AssetVersion,
@@ -40,5 +40,6 @@ __all__ = [
     "ServiceType",
     "SourceRequest",
     "SourceType",
+    "StoredFile",
     "category_of",
 ]

@@ -6,9 +6,13 @@ portal takes (ingest tells them apart by probing, so a mislabelled file is still
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
 from slate.models._enums import AssetCategory
 
-__all__ = ["FILE_EXTENSIONS", "category_of"]
+__all__ = ["FILE_EXTENSIONS", "StoredFile", "category_of"]
 
 #: File extensions (lower case, with the dot) per asset category.
 FILE_EXTENSIONS: dict[AssetCategory, frozenset[str]] = {
@@ -23,3 +27,21 @@ def category_of(file_name: str) -> AssetCategory | None:
     """The category a file's extension names, or None when no category takes it."""
     suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     return next((category for category, suffixes in FILE_EXTENSIONS.items() if suffix in suffixes), None)
+
+
+class StoredFile(BaseModel):
+    """A file's bytes as the blob store holds them: what a new version records, in one value.
+
+    Passed from the store (ingest, proxy sync) to the lifecycle, which writes it on the version's
+    row; never changed afterwards.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    file_name: str
+    blob_key: str
+    size: int = Field(ge=0)
+    md5: str
+    sha256: str
+    #: The ffprobe summary (media) or what was read of the file (timed text's language).
+    probe: dict[str, Any] = Field(default_factory=dict)
