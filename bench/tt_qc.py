@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--format", choices=("srt", "ttml"), default="srt")
     args = parser.parse_args()
     profile = load_profile("netflix")
-    context = QCContext(asset_type="subtitle", language="en", fps=FPS, options={"profile": profile})
+    context = QCContext(asset_type="subtitle", language="en", fps=FPS, profile=profile)
     with tempfile.TemporaryDirectory(prefix="slate-bench-tt-") as tmp:
         path = Path(tmp) / f"bench.{'xml' if args.format == 'ttml' else 'srt'}"
         path.write_text(write(make_document(args.events), args.format, fps=FPS), encoding="utf-8")

@@ -163,7 +163,7 @@ class _FixJob:
             self.profile,
             program_duration=self.program_duration,
             start_timecode=self.start_timecode,
-            options={"reference_document": self.reference},
+            reference_document=self.reference,
         )
 
 

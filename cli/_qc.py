@@ -25,8 +25,6 @@ if TYPE_CHECKING:  # the validators (numpy, media readers) are imported when a c
 __all__ = ["qc", "register", "report_json"]
 
 _UNREADABLE = {"AUDIO_UNREADABLE"}
-#: Registry kinds whose validators check domain records rather than files (run by the flows).
-_NOT_FILES = {"delivery"}
 #: By severity (BLOCKER 3 down to INFO 0; ``Severity`` is an IntEnum).
 _STYLE = {3: "bold red", 2: "yellow", 1: "cyan", 0: "dim"}
 
@@ -85,7 +83,7 @@ def qc(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Check files against a rule profile and print the findings with their timecodes."""
-    from validators import REGISTRY
+    from validators import file_kinds, run_validators
     from validators.timed_text.options import (
         parse_duration,
         parse_layout,
@@ -95,9 +93,8 @@ def qc(
         parse_timebase,
     )
 
-    validators = REGISTRY.get(asset_type) if asset_type not in _NOT_FILES else None
-    if not validators:
-        kinds = ", ".join(sorted(set(REGISTRY) - _NOT_FILES))
+    if asset_type not in file_kinds():
+        kinds = ", ".join(file_kinds())
         raise _fail(f"--type {asset_type!r} is not a kind of file QC checks: one of {kinds}")
     profile = _profile(profile_name, overrides or [])
     try:
@@ -121,26 +118,17 @@ def qc(
         start_timecode=start_timecode,
         declared_timebase=timebase,
         channel_layout=layout,
-        options={"children": children, "full_subtitle": full, "reference": reference, "shot_changes": cuts},
+        children=children,
+        full_subtitle=full,
+        reference=reference,
+        shot_changes=cuts,
     )
     subjects: list[Any] = [list(files)] if mono_set else list(files)
-    reports = [_merge(subject, [v(subject, context) for v in validators]) for subject in subjects]
+    reports = [run_validators(asset_type, subject, context) for subject in subjects]
     _print(reports, as_json)
     if any(_unreadable(r) for r in reports):
         raise typer.Exit(2)
     raise typer.Exit(1 if any(r.blocked for r in reports) else 0)
-
-
-def _merge(subject: Any, reports: list[Report]) -> Report:
-    """One report per subject, whatever number of validators ran on it."""
-    from validators import Report
-
-    name = reports[0].subject if isinstance(subject, list) else str(subject)
-    merged = Report(subject=name, profile=reports[0].profile)
-    for report in reports:
-        merged.findings.extend(report.findings)
-        merged.measurements.update(report.measurements)
-    return merged
 
 
 def _unreadable(report: Report) -> bool:

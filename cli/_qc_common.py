@@ -31,16 +31,16 @@ def profile(name: str, overrides: list[str]) -> Profile:
 
 
 def context(
-    asset_type: str, language: str, fps: Fraction | None, profile: Profile, **extra: Any
+    asset_type: str, language: str, fps: Fraction | None, profile: Profile, **fields: Any
 ) -> QCContext:
+    """The QC context of a command: its flags as the context's typed fields, with the loaded profile."""
     from validators import QCContext
 
-    options = {"profile": profile, **{k: v for k, v in extra.pop("options", {}).items() if v}}
     return QCContext(
         asset_type=asset_type,
         language=language,
         profile_name=profile.name,
+        profile=profile,
         fps=fps,
-        options=options,
-        **extra,
+        **fields,
     )

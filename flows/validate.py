@@ -18,17 +18,14 @@ from prefect.settings import PREFECT_UI_URL
 from pydantic import Field
 
 from slate import lifecycle
-from slate.downloads.proxy_sync import program_timing
-from slate.ingest import materialize
 from slate.logging import get_logger
 from slate.settings import get_settings
 from slate.store import get_request
-from tasks._runtime import actor, blobs, database
-from tasks.autocorrect import autocorrect_file
+from tasks._runtime import actor, database
+from tasks.autocorrect import correct_version
 from tasks.common import label_run, load_request, mark_waiting, publish_panels
 from tasks.failures import reported_failure
-from tasks.ingest import ingest_source
-from tasks.qc import QCOutcome, accept_version, qc_context, reject_version, run_qc
+from tasks.qc import QCOutcome, accept_version, reject_version, run_qc
 from validators.base import Finding
 
 log = get_logger("slate.flows.validate")  # under "slate", so Prefect puts its lines in the run's logs
@@ -66,20 +63,14 @@ class QCDecision(RunInput):
 @task(name="auto-correct")
 def autocorrect(outcome: QCOutcome) -> str | None:
     """Write a corrected file and ingest it as a new version; None when nothing was fixable."""
-    with database() as db, db.session() as session:
-        request = get_request(session, outcome.request_id)
-    with tempfile.TemporaryDirectory(prefix="slate-fix-") as scratch, database() as db:
-        from slate.delivery import current_version
+    from slate.delivery import current_version
 
+    with database() as db:
         version = current_version(db, outcome.request_id)
-        source = materialize(blobs(), version.blob_key, Path(scratch) / "in")
-        timing = program_timing(db, blobs(), outcome.request_id)
-        context = qc_context(request, outcome.kind or "none", timing)
-        corrected = autocorrect_file(source, outcome.kind or "", outcome.report, context, Path(scratch))
-        if corrected is None:
-            return None
-        ingest_source.fn(outcome.request_id, str(corrected.path))
-        return "; ".join(corrected.changes)
+        with db.session() as session:
+            request = get_request(session, outcome.request_id)
+    with tempfile.TemporaryDirectory(prefix="slate-fix-") as scratch:
+        return correct_version(request, version, outcome.kind, outcome.report, Path(scratch))
 
 
 def _report_link(request_id: str) -> str:

@@ -29,7 +29,7 @@ from slate.errors import IntegrityError, NotFound, TransitionError
 from slate.intake import sync_request
 from slate.lifecycle import LifecycleEvent
 from slate.logging import get_logger
-from slate.models import AssetColor, AssetVersion, DeliveryOutcome, MaterialStatus, Service, SourceRequest
+from slate.models import AssetVersion, DeliveryOutcome, Service, SourceRequest
 from slate.objects import BlobStore, ObjectInfo
 from slate.store import Database, DeliveryRow, get_request
 from slate.store import current_version as stored_current_version
@@ -64,7 +64,7 @@ def delivery_bucket(rate_mbps: int) -> str:
 
 
 Progress = Callable[[int, int], None]
-#: Sees the request as delivered, the version, its fetched bytes and their info; raises to refuse.
+#: Sees the request, the version, its fetched bytes and their info; raises to refuse.
 Preflight = Callable[[SourceRequest, AssetVersion, Path, ObjectInfo], None]
 
 
@@ -311,8 +311,9 @@ def deliver_request(
 ) -> DeliveryReceipt:
     """Deliver the request's current version at most ``rate_mbps`` (shared by all workers).
 
-    ``preflight`` sees the request as it will be delivered, the version, and its bytes fetched from
-    the store, and raises to refuse; the QC layer passes the delivery-preconditions validator.
+    ``preflight`` sees the request, the version, and its bytes fetched from the store, and raises
+    to refuse; the QC layer passes the delivery-preconditions validator (the file's content: the
+    states were checked by the lifecycle's ``deliver`` transition above).
     ``lease_seconds`` bounds how long a worker that died mid-upload keeps others waiting.
     """
     rate = validate_rate_mbps(rate_mbps)
@@ -323,7 +324,9 @@ def deliver_request(
     with tempfile.TemporaryDirectory(prefix="slate-deliver-") as scratch:
         path, info = _fetch(blobs, version, Path(scratch))
         if preflight is not None:
-            preflight(*_as_delivered(database, version), path, info)
+            with database.session() as session:
+                request = get_request(session, request_id)
+            preflight(request, version, path, info)
         claim = DeliveryClaim.take(database, version, service, destination, lease_seconds)
         try:
             delivered, figures = _send(database, portal, path, version, service, claim, rate, progress)
@@ -364,20 +367,6 @@ def _abandon(claim: DeliveryClaim, error: BaseException) -> None:
         log.warning(
             "delivery claim not freed; its lease will run out", request_id=claim.request_id, error=str(exc)
         )
-
-
-def _as_delivered(database: Database, version: AssetVersion) -> tuple[SourceRequest, AssetVersion]:
-    """The request and version as delivery will leave them.
-
-    A RECEIVED request is accepted on delivery (the lifecycle's rule), which also makes its GRAY
-    version the active LIGHT_BLUE one; the preconditions are judged on that state.
-    """
-    with database.session() as session:
-        request = get_request(session, version.request_id)
-    if request.material_status is not MaterialStatus.RECEIVED:
-        return request, version
-    accepted = request.model_copy(update={"material_status": MaterialStatus.ACCEPTED})
-    return accepted, version.model_copy(update={"color": AssetColor.LIGHT_BLUE})
 
 
 #: The portal's verdict on a delivery → our attempt's outcome once the inspection has answered.

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from slate import lifecycle
 from slate.errors import MediaError
 from slate.logging import bound, get_logger
-from slate.models import AssetCategory, Service, ServiceType, SourceRequest, SourceType
+from slate.models import AssetCategory, Service, ServiceType, SourceRequest, SourceType, StoredFile
 from slate.objects import BlobStore, open_blob_store
 from slate.store import Database, open_database
 
@@ -79,11 +79,9 @@ def _ingest(database: Database, blobs: BlobStore, request_id: str, media: Path) 
             request_id,
             asset_name="printmaster",
             category=AssetCategory.AUDIO,
-            file_name=media.name,
-            blob_key=key,
-            size=stored.size,
-            md5=stored.md5,
-            sha256=stored.sha256,
+            stored=StoredFile(
+                file_name=media.name, blob_key=key, size=stored.size, md5=stored.md5, sha256=stored.sha256
+            ),
             actor="demo",
         )
     return version_id, key

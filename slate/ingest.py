@@ -27,14 +27,12 @@ from slate.errors import ConfigurationError, InvalidInput, MediaError, NotFound,
 from slate.intake import slot_name
 from slate.lifecycle import LifecycleEvent
 from slate.media import probe
-from slate.models import AssetCategory, SourceRequest
+from slate.models import AssetCategory, SourceRequest, StoredFile, category_of
 from slate.objects import BlobStore
 from slate.store import Database, get_request, get_version
 
 __all__ = ["IngestResult", "classify", "fetch", "ingest_file"]
 
-TIMED_TEXT_SUFFIXES = frozenset({".srt", ".vtt", ".ttml", ".dfxp", ".xml", ".scc"})
-DOC_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".xls", ".xlsx", ".txt", ".csv", ".rtf"})
 _LANG = re.compile(rb'xml:lang\s*=\s*"([A-Za-z0-9-]+)"')
 
 
@@ -152,7 +150,8 @@ def _source_error(uri: str, exc: SlateError) -> SlateError:
 def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
     """The file's category and a summary of what it holds (probe for media, language for text)."""
     suffix = path.suffix.lower()
-    if suffix in TIMED_TEXT_SUFFIXES:
+    named = category_of(path.name)
+    if named is AssetCategory.TIMED_TEXT:
         with path.open("rb") as handle:
             head = handle.read(65536)
         match = _LANG.search(head)
@@ -160,7 +159,7 @@ def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
             "format": suffix.lstrip("."),
             "language": match.group(1).decode() if match else None,
         }
-    if suffix in DOC_SUFFIXES:
+    if named is AssetCategory.DOCS:
         return AssetCategory.DOCS, {"format": suffix.lstrip(".")}
     try:
         summary = probe(path)
@@ -236,12 +235,14 @@ def ingest_file(
                 request_id,
                 asset_name=slot,
                 category=category,
-                file_name=path.name,
-                blob_key=key,
-                size=stored.size,
-                md5=stored.md5,
-                sha256=stored.sha256,
-                probe=summary,
+                stored=StoredFile(
+                    file_name=path.name,
+                    blob_key=key,
+                    size=stored.size,
+                    md5=stored.md5,
+                    sha256=stored.sha256,
+                    probe=summary,
+                ),
                 actor=actor,
             )
             label = get_version(session, version_id).label

@@ -9,15 +9,13 @@ an uncancellation brings it back.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.orm import Session
 
 from slate import lifecycle
 from slate.backlot import PortalSourceRequest
 from slate.lifecycle import DELIVERABLE, LifecycleEvent
 from slate.models import MaterialStatus, PortalStatus, SourceType
-from slate.store import AuditEventRow, SourceRequestRow
+from slate.store import SourceRequestRow
 
 __all__ = ["PORTAL_FIELDS", "slot_name", "sync_request"]
 
@@ -64,29 +62,9 @@ def _copy_portal_fields(
         new = new.value if isinstance(new, PortalStatus) else new
         if getattr(row, name) != new:
             if name == "portal_status":
-                session.add(
-                    AuditEventRow(
-                        request_id=row.request_id,
-                        subject="portal",
-                        transition="portal-status",
-                        from_state=row.portal_status,
-                        to_state=str(new),
-                        actor=actor,
-                        reason="the portal's status changed",
-                        automatic=True,
-                        at=datetime.now(UTC),
-                    )
-                )
-                events.append(
-                    LifecycleEvent(
-                        event="slate.portal.status-changed",
-                        request_id=row.request_id,
-                        from_state=row.portal_status,
-                        to_state=str(new),
-                        automatic=True,
-                    )
-                )
-            setattr(row, name, new)
+                events.append(lifecycle.record_portal_status(session, row.request_id, str(new), actor=actor))
+            else:
+                setattr(row, name, new)
     return events
 
 

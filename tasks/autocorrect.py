@@ -1,28 +1,33 @@
-"""Auto-correction: turn a report's fixable findings into a corrected new file.
+"""Auto-correction: turn a report's fixable findings into a corrected new version.
 
-Timed text is read, corrected by the validators' own fixes (shift an offset timeline, snap to
-frames, close gaps, extend short events) and written as TTML, the delivery format. Audio whose
-evidence identifies a channel permutation is remapped with ffmpeg. The original is never touched;
-the caller ingests the new file as a new version and validates it again, so a correction is only
-trusted once the rules it fixed come back clean.
+Timed text is read, corrected by the validators' own fix plan (:func:`validators.timed_text.fixes.correct`:
+shift an offset timeline, snap to frames, close gaps, extend short events) and written as TTML,
+the delivery format. Audio whose evidence identifies a channel permutation is remapped with
+ffmpeg. The original is never touched; the new file is ingested as a new version and validated
+again, so a correction is only trusted once the rules it fixed come back clean.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from slate.downloads.proxy_sync import program_timing
+from slate.errors import InvalidInput
+from slate.ingest import materialize
 from slate.media import fix_channel_order
+from slate.models import AssetVersion, SourceRequest
+from tasks._runtime import blobs, database
+from tasks.ingest import ingest_source
+from tasks.qc import qc_context, validate_file
 from validators import QCContext, Report
 from validators.audio import channel_remap
-from validators.profiles import load_profile
 from validators.timed_text import fixes
 from validators.timed_text.readers import read_path
 from validators.timed_text.writers import write
 
-__all__ = ["AUDIO_KINDS", "Corrected", "autocorrect_file"]
+__all__ = ["AUDIO_KINDS", "Corrected", "autocorrect_file", "correct_version"]
 
 AUDIO_KINDS = frozenset({"printmaster", "me", "secondary_audio"})
 
@@ -32,6 +37,30 @@ class Corrected(BaseModel):
 
     path: Path
     changes: list[str]
+
+
+def correct_version(
+    request: SourceRequest, version: AssetVersion, kind: str | None, report: Report | None, scratch: Path
+) -> str | None:
+    """Correct a stored version and ingest the result as the request's new version.
+
+    ``report`` is the version's QC report when the caller has it (the validate flow); None runs
+    QC first (a portal rejection names a reason, not findings). Returns the changes in words,
+    or None when nothing was fixable.
+    """
+    source = materialize(blobs(), version.blob_key, scratch)
+    with database() as db:
+        timing = program_timing(db, blobs(), request.request_id)
+    context = qc_context(request, kind or "none", timing)
+    if report is None:
+        report = validate_file(source, kind, context, subject=version.file_name)
+    out = scratch / "fixed"
+    out.mkdir()
+    corrected = autocorrect_file(source, kind or "", report, context, out)
+    if corrected is None:
+        return None
+    ingest_source.fn(request.request_id, str(corrected.path))
+    return "; ".join(corrected.changes)
 
 
 def autocorrect_file(
@@ -53,31 +82,15 @@ def _timed_text(path: Path, report: Report, context: QCContext, out_dir: Path) -
     read = read_path(path)
     if read.document is None:
         return None
-    document = read.document
-    fps = context.fps or document.frame_rate or Fraction(24000, 1001)
-    profile = context.options.get("profile") or load_profile(context.profile_name)
-    rules = profile.for_asset(context.asset_type).timed_text
-    codes = {f.code for f in report.findings if f.fixable}
-    steps: list[fixes.FixResult] = []
-    offset = next((f.evidence.get("offset_ms") for f in report.findings if f.code == "TT_START_OFFSET"), None)
-    if offset is not None:
-        steps.append(fixes.shift(document, -Fraction(str(offset)) / 1000))
-    current = steps[-1].document if steps else document
-    if "TT_NOT_FRAME_ALIGNED" in codes:
-        steps.append(fixes.snap_to_frames(current, fps))
-        current = steps[-1].document
-    if codes & {"TT_GAP", "TT_BRIDGE_GAP"}:
-        steps.append(fixes.close_gaps(current, fps, rules.min_gap_frames, rules.bridge_gap_window_ms))
-        current = steps[-1].document
-    if "TT_MIN_DURATION" in codes:
-        minimum = rules.min_duration_for(context.language)
-        steps.append(fixes.extend_min_duration(current, fps, minimum, rules.min_gap_frames))
-        current = steps[-1].document
-    changes = [change for step in steps for change in step.changes]
-    if "TT_TIMEBASE" in codes:
+    try:
+        fixed, fps = fixes.correct(read.document, report, context)
+    except fixes.UnknownFrameRate as exc:
+        raise InvalidInput(str(exc), subject=exc.subject) from exc
+    changes = list(fixed.changes)
+    if any(f.code == "TT_TIMEBASE" and f.fixable for f in report.findings):
         changes.append("time base declared explicitly (TTML, media)")
     if not changes:
         return None
     target = out_dir / f"{path.stem}.fixed.xml"
-    target.write_text(write(current, "ttml", fps=fps, time_base="media"), encoding="utf-8")
+    target.write_text(write(fixed.document, "ttml", fps=fps, time_base="media"), encoding="utf-8")
     return Corrected(path=target, changes=changes)

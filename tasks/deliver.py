@@ -54,9 +54,9 @@ def parse_service(value: str | None) -> Service | None:
 
 def check_preconditions(request: SourceRequest, version: AssetVersion, path: Path, info: ObjectInfo) -> None:
     """The delivery-preconditions validator over the bytes about to go; any blocker refuses the delivery."""
-    candidate = DeliveryCandidate(
-        request=request,
-        version=version,
+    candidate = DeliveryCandidate.of(
+        request,
+        version,
         recomputed_size=path.stat().st_size,
         recomputed_md5=info.md5,
         recomputed_sha256=info.sha256,

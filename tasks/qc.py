@@ -6,7 +6,6 @@ import tempfile
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
@@ -21,7 +20,7 @@ from slate.redelivery import record_rejection
 from slate.settings import get_settings
 from slate.store import QCReportRow, get_request
 from tasks._runtime import actor, blobs, database, emit
-from validators import REGISTRY, QCContext, Report
+from validators import QCContext, Report, run_validators
 from validators.profiles import load_profile
 
 __all__ = [
@@ -94,22 +93,17 @@ def qc_context(request: SourceRequest, kind: str, timing: ProgramTiming | None) 
         start_timecode=start_timecode,
         program_duration=duration,
         channel_layout=_LAYOUTS.get(request.audio_channels or 0),
-        options={"profile": profile},
+        profile=profile,
     )
 
 
 def validate_file(path: Path, kind: str | None, context: QCContext, subject: str) -> Report:
+    """The registered validators of ``kind`` on ``path``; a note, not findings, when Slate has none."""
     if kind is None:
         return Report(
             subject=subject, profile=context.profile_name, measurements={"note": "no validator for this type"}
         )
-    findings = []
-    measurements: dict[str, Any] = {}
-    for validator in REGISTRY[kind]:
-        part = validator(path, context)
-        findings.extend(part.findings)
-        measurements.update(part.measurements)
-    return Report(subject=subject, profile=context.profile_name, findings=findings, measurements=measurements)
+    return run_validators(kind, path, context, name=subject)
 
 
 def verdict_of(report: Report) -> str:

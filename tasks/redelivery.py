@@ -10,7 +10,6 @@ from pydantic import BaseModel
 
 from slate.backlot import DeliveryStatus, PortalClient, PortalSourceRequest
 from slate.backlot.webhooks import EventType, WebhookEvent
-from slate.downloads.proxy_sync import program_timing
 from slate.errors import NotFound
 from slate.ingest import materialize
 from slate.intake import sync_request
@@ -18,10 +17,10 @@ from slate.models import RejectionOrigin
 from slate.redelivery import Correction, awaiting_correction, correction_for, record_rejection
 from slate.store import get_request, get_version
 from tasks._runtime import actor, blobs, database, emit, portal
-from tasks.autocorrect import autocorrect_file
+from tasks.autocorrect import correct_version
 from tasks.common import retry_if_transient
 from tasks.ingest import ingest_source
-from tasks.qc import qc_context, qc_kind, validate_file
+from tasks.qc import qc_kind
 
 __all__ = ["PortalRejection", "apply_rejection", "prepare_correction", "read_rejection"]
 
@@ -122,19 +121,8 @@ def prepare_correction(request_id: str, version_id: int, reason_code: str) -> st
         request = get_request(session, request_id)
         version = get_version(session, version_id)
     with tempfile.TemporaryDirectory(prefix="slate-redeliver-") as scratch:
-        original = materialize(blobs(), version.blob_key, Path(scratch))
         if correction is Correction.METADATA_ONLY:
+            original = materialize(blobs(), version.blob_key, Path(scratch))
             ingest_source.fn(request_id, str(original))
             return "the same file again, with corrected metadata"
-        kind = qc_kind(request.source_type) or ""
-        with database() as db:
-            timing = program_timing(db, blobs(), request_id)
-        context = qc_context(request, kind, timing)
-        report = validate_file(original, kind, context, subject=version.file_name)
-        out = Path(scratch) / "fixed"
-        out.mkdir()
-        corrected = autocorrect_file(original, kind, report, context, out)
-        if corrected is None:
-            return None
-        ingest_source.fn(request_id, str(corrected.path))
-        return "; ".join(corrected.changes)
+        return correct_version(request, version, qc_kind(request.source_type), None, Path(scratch))

@@ -20,9 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import IntEnum
 from fractions import Fraction
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf
+
+if TYPE_CHECKING:  # resolved by ``validators/__init__.py`` once these modules exist (they import this one)
+    from validators.audio.rules import AudioRules
+    from validators.profiles import Profile
+    from validators.timed_text.model import Document
 
 __all__ = [
     "Finding",
@@ -116,7 +122,8 @@ class QCContext(BaseModel):
     """What a validator may know besides the file: the request's facts and the rule profile.
 
     Times are exact: ``fps`` is a Fraction (23.976 is ``Fraction(24000, 1001)``), durations are
-    Fractions of a second.
+    Fractions of a second. Every field is named and typed, so a caller cannot hand a validator a
+    key it does not read.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
@@ -124,12 +131,33 @@ class QCContext(BaseModel):
     asset_type: str
     language: str = "en"
     profile_name: str = "netflix"
+    #: The loaded rule profile (with any overrides); None loads the shipped one named ``profile_name``.
+    profile: Profile | None = None
+    #: Audio rules that replace the profile's (benchmarks and tests that tune one threshold).
+    audio_rules: AudioRules | None = None
     fps: Fraction | None = None
     program_duration: Fraction | None = None
     start_timecode: str | None = None
     declared_timebase: str | None = None
     channel_layout: str | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
+    #: A children's programme: the profile's slower reading speeds apply.
+    children: bool = False
+    #: Shot changes, in seconds from the programme start (``TT_SHOT_CHANGE``).
+    shot_changes: list[Fraction] | None = None
+    #: The full subtitle file a forced narrative belongs to (``TT_FN_NOT_IN_FULL``), read by the validator.
+    full_subtitle: Path | None = None
+    #: A correctly timed file to detect drift against (``TT_DRIFT``), read by the validator.
+    reference: Path | None = None
+    #: ``full_subtitle`` already read (the validator fills it from the path).
+    full_document: InstanceOf[Document] | None = None
+    #: ``reference`` already read (``slate fix`` reads it once for every file).
+    reference_document: InstanceOf[Document] | None = None
+
+    def resolved_profile(self) -> Profile:
+        """The profile given, else the shipped one named ``profile_name``."""
+        from validators.profiles import load_profile  # the profile model imports this module
+
+        return self.profile if self.profile is not None else load_profile(self.profile_name)
 
 
 ValidatorFn = Callable[[Any, QCContext], Report]

@@ -1,12 +1,11 @@
-"""Delivery preconditions: what must hold before a version may go to the portal.
+"""Delivery preconditions: what the file about to go must be, checked on plain values.
 
-Checked over the domain records, not the file's content (audio and timed-text QC do that):
+The request's and the version's states (Service Type set, material ACCEPTED, the version
+LIGHT_BLUE and the request's own) are the lifecycle state machine's rules, checked by its
+``deliver`` transition and nowhere else. This validator checks what the state machine cannot see:
 
-* ``DELIVERY_SERVICE_TYPE`` — the request has a Service Type (our own required field, domain §4);
-* ``DELIVERY_VERSION_STATE`` — the version belongs to the request and is the active one (LIGHT_BLUE);
 * ``DELIVERY_REQUEST_STATUS`` — the portal accepts files only while the request is OPEN or
-  REDELIVERY_REQUESTED;
-* ``DELIVERY_MATERIAL_STATUS`` — the material is ACCEPTED (the portal requires it before delivery);
+  REDELIVERY_REQUESTED (the portal's status, which Slate mirrors but does not drive);
 * ``DELIVERY_FILE_KIND`` — the file's extension (and the stored probe, when there is one) fits the
   source type's asset category: a WAV for audio, TTML/SCC/… for timed text;
 * ``DELIVERY_LANGUAGE`` — the file's language, when known, is the request's (``*`` takes any);
@@ -19,20 +18,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from slate.models import AssetCategory, AssetColor, AssetVersion, MaterialStatus, PortalStatus, SourceRequest
+from slate.models import (
+    FILE_EXTENSIONS,
+    AssetCategory,
+    AssetVersion,
+    PortalStatus,
+    SourceRequest,
+    SourceType,
+    category_of,
+)
 from validators.base import Finding, QCContext, Report, Severity
 
 __all__ = ["DeliveryCandidate", "validate"]
 
 _DELIVERABLE = (PortalStatus.OPEN, PortalStatus.REDELIVERY_REQUESTED)
-
-#: File extensions the portal takes per asset category.
-EXTENSIONS: dict[AssetCategory, frozenset[str]] = {
-    AssetCategory.AUDIO: frozenset({".wav", ".bwf", ".rf64"}),
-    AssetCategory.TIMED_TEXT: frozenset({".ttml", ".xml", ".dfxp", ".scc", ".vtt", ".srt", ".stl"}),
-    AssetCategory.VIDEO: frozenset({".mov", ".mxf", ".mp4"}),
-    AssetCategory.DOCS: frozenset({".pdf", ".doc", ".docx", ".xls", ".xlsx", ".csv", ".txt", ".rtf"}),
-}
 
 #: ISO 639-2 codes (as media containers tag streams) to the ISO 639-1 codes requests use.
 _ISO_639_2 = {
@@ -67,12 +66,22 @@ _ISO_639_2 = {
 
 
 class DeliveryCandidate(BaseModel):
-    """A version about to be delivered, with what was measured of its bytes just now."""
+    """A file about to be delivered: what the request asks for, what is stored, what was measured now."""
 
     model_config = ConfigDict(frozen=True)
 
-    request: SourceRequest
-    version: AssetVersion
+    request_id: str
+    source_type: SourceType
+    #: The request's language (``*`` takes any).
+    language: str
+    portal_status: PortalStatus
+    file_name: str
+    #: The stored probe (ffprobe summary), empty when the file is not media.
+    probe: dict[str, Any] = {}
+    #: Size and digests recorded when the version was stored.
+    size: int
+    md5: str
+    sha256: str
     #: Digests and size recomputed from the stored bytes (None: not recomputed).
     recomputed_md5: str | None = None
     recomputed_sha256: str | None = None
@@ -80,23 +89,31 @@ class DeliveryCandidate(BaseModel):
     #: The language the file declares (``xml:lang``, an IMF language tag), when known.
     file_language: str | None = None
 
+    @classmethod
+    def of(cls, request: SourceRequest, version: AssetVersion, **measured: Any) -> DeliveryCandidate:
+        """The candidate for a version of a request, with the figures measured of its bytes."""
+        return cls(
+            request_id=request.request_id,
+            source_type=request.source_type,
+            language=request.language,
+            portal_status=request.portal_status,
+            file_name=version.file_name,
+            probe=version.probe,
+            size=version.size,
+            md5=version.md5,
+            sha256=version.sha256,
+            **measured,
+        )
+
 
 def validate(subject: DeliveryCandidate, context: QCContext) -> Report:
-    """All delivery preconditions of one candidate; a clean report means it may be delivered."""
-    request, version = subject.request, subject.version
-    findings = [
-        *_service(request),
-        *_version(request, version),
-        *_status(request),
-        *_file_kind(request, version),
-        *_language(subject),
-        *_checksums(subject),
-    ]
+    """All delivery preconditions of one candidate; a clean report means its content may be delivered."""
+    findings = [*_status(subject), *_file_kind(subject), *_language(subject), *_checksums(subject)]
     return Report(
-        subject=f"{request.request_id} v{version.number} {version.file_name}",
+        subject=f"{subject.request_id} {subject.file_name}",
         profile=context.profile_name,
         findings=findings,
-        measurements={"category": request.source_type.category.value, "color": version.color.value},
+        measurements={"category": subject.source_type.category.value},
     )
 
 
@@ -104,73 +121,26 @@ def _blocker(code: str, message: str, rule: str, **evidence: Any) -> Finding:
     return Finding(code=code, severity=Severity.BLOCKER, message=message, rule=rule, evidence=evidence)
 
 
-def _service(request: SourceRequest) -> list[Finding]:
-    if request.service is not None:
+def _status(subject: DeliveryCandidate) -> list[Finding]:
+    if subject.portal_status in _DELIVERABLE:
         return []
     return [
         _blocker(
-            "DELIVERY_SERVICE_TYPE",
-            f"request {request.request_id} has no Service Type",
-            "a Service Type is set before delivery",
-            request_id=request.request_id,
+            "DELIVERY_REQUEST_STATUS",
+            f"request {subject.request_id} is {subject.portal_status.value} on the portal",
+            "the portal takes files for requests that are OPEN or REDELIVERY_REQUESTED",
+            portal_status=subject.portal_status.value,
         )
     ]
 
 
-def _version(request: SourceRequest, version: AssetVersion) -> list[Finding]:
-    findings = []
-    if version.request_id != request.request_id:
-        findings.append(
-            _blocker(
-                "DELIVERY_VERSION_STATE",
-                f"version {version.version_id} belongs to request {version.request_id}, "
-                f"not {request.request_id}",
-                "the version delivered belongs to the request",
-                version_request=version.request_id,
-            )
-        )
-    if version.color is not AssetColor.LIGHT_BLUE:
-        findings.append(
-            _blocker(
-                "DELIVERY_VERSION_STATE",
-                f"version {version.number} is {version.color.value}, not the active one",
-                "only the active (LIGHT_BLUE) version is delivered",
-                color=version.color.value,
-            )
-        )
-    return findings
-
-
-def _status(request: SourceRequest) -> list[Finding]:
-    findings = []
-    if request.portal_status not in _DELIVERABLE:
-        findings.append(
-            _blocker(
-                "DELIVERY_REQUEST_STATUS",
-                f"request {request.request_id} is {request.portal_status.value} on the portal",
-                "the portal takes files for requests that are OPEN or REDELIVERY_REQUESTED",
-                portal_status=request.portal_status.value,
-            )
-        )
-    if request.material_status is not MaterialStatus.ACCEPTED:
-        findings.append(
-            _blocker(
-                "DELIVERY_MATERIAL_STATUS",
-                f"the material of {request.request_id} is {request.material_status.value}, not ACCEPTED",
-                "material is ACCEPTED (validated clean or approved) before delivery",
-                material_status=request.material_status.value,
-            )
-        )
-    return findings
-
-
-def _file_kind(request: SourceRequest, version: AssetVersion) -> list[Finding]:
-    category = request.source_type.category
-    suffix = "." + version.file_name.rsplit(".", 1)[-1].lower() if "." in version.file_name else ""
+def _file_kind(subject: DeliveryCandidate) -> list[Finding]:
+    category = subject.source_type.category
+    suffix = "." + subject.file_name.rsplit(".", 1)[-1].lower() if "." in subject.file_name else ""
     problems = []
-    if suffix not in EXTENSIONS[category]:
+    if category_of(subject.file_name) is not category:
         problems.append(f"a {suffix or 'extension-less'} file is not {category.value} material")
-    kinds = _stream_kinds(version.probe)
+    kinds = _stream_kinds(subject.probe)
     if kinds is not None:
         if category is AssetCategory.AUDIO and ("audio" not in kinds or "video" in kinds):
             problems.append(f"the probe shows {sorted(kinds) or 'no'} streams, not audio only")
@@ -179,10 +149,10 @@ def _file_kind(request: SourceRequest, version: AssetVersion) -> list[Finding]:
     return [
         _blocker(
             "DELIVERY_FILE_KIND",
-            f"{version.file_name}: {problem} ({request.source_type.value})",
-            f"{request.source_type.value} takes {', '.join(sorted(EXTENSIONS[category]))} files",
-            file_name=version.file_name,
-            source_type=request.source_type.value,
+            f"{subject.file_name}: {problem} ({subject.source_type.value})",
+            f"{subject.source_type.value} takes {', '.join(sorted(FILE_EXTENSIONS[category]))} files",
+            file_name=subject.file_name,
+            source_type=subject.source_type.value,
             category=category.value,
             streams=sorted(kinds) if kinds is not None else None,
         )
@@ -198,8 +168,8 @@ def _stream_kinds(probe: dict[str, Any]) -> set[str] | None:
 
 
 def _language(subject: DeliveryCandidate) -> list[Finding]:
-    wanted = subject.request.language
-    declared = subject.file_language or _probe_language(subject.version.probe)
+    wanted = subject.language
+    declared = subject.file_language or _probe_language(subject.probe)
     if declared is None or wanted == "*" or _same_language(declared, wanted):
         return []
     return [
@@ -230,11 +200,10 @@ def _same_language(declared: str, wanted: str) -> bool:
 
 
 def _checksums(subject: DeliveryCandidate) -> list[Finding]:
-    version = subject.version
     pairs = [
-        ("size", version.size, subject.recomputed_size),
-        ("md5", version.md5, subject.recomputed_md5),
-        ("sha256", version.sha256, subject.recomputed_sha256),
+        ("size", subject.size, subject.recomputed_size),
+        ("md5", subject.md5, subject.recomputed_md5),
+        ("sha256", subject.sha256, subject.recomputed_sha256),
     ]
     checked = [(name, stored, now) for name, stored, now in pairs if now is not None]
     if not checked:
@@ -242,14 +211,14 @@ def _checksums(subject: DeliveryCandidate) -> list[Finding]:
             Finding(
                 code="DELIVERY_CHECKSUM",
                 severity=Severity.WARNING,
-                message=f"{version.file_name}: the stored checksums were not verified",
+                message=f"{subject.file_name}: the stored checksums were not verified",
                 rule="the bytes match the stored size and digests",
             )
         ]
     return [
         _blocker(
             "DELIVERY_CHECKSUM",
-            f"{version.file_name}: {name} is {now}, stored {stored}",
+            f"{subject.file_name}: {name} is {now}, stored {stored}",
             "the bytes match the stored size and digests",
             what=name,
             stored=stored,

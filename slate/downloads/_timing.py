@@ -7,9 +7,6 @@ Times stay exact: the duration is an int of milliseconds, the frame rate a ``Fra
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from slate.errors import MediaError
+from slate.media import ffprobe_json
 
 __all__ = ["ProgramTiming", "probe_timing", "timecode_at"]
 
@@ -49,30 +47,9 @@ def timecode_at(seconds: Fraction, rate: Fraction) -> str:
     return f"{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}:{ff:02d}"
 
 
-def _ffprobe(path: Path) -> dict[str, Any]:
-    binary = shutil.which("ffprobe")
-    if binary is None:
-        raise MediaError("ffprobe is not installed (Debian package ffmpeg)", path=str(path), rule="ffprobe")
-    command = [
-        binary, "-v", "error", "-print_format", "json",
-        "-show_entries", "format=duration,start_time:format_tags=timecode"
-        ":stream=codec_type,r_frame_rate,duration,start_time:stream_tags=timecode",
-        str(path),
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, timeout=120, check=False)
-    if result.returncode != 0:
-        raise MediaError(
-            f"ffprobe cannot read {path.name}: {result.stderr.decode(errors='replace').strip()[-300:]}",
-            path=str(path),
-            rule="readable media",
-        )
-    data: dict[str, Any] = json.loads(result.stdout or b"{}")
-    return data
-
-
 def probe_timing(path: Path) -> ProgramTiming:
     """Duration, frame rate and start timecode of a media file (a proxy)."""
-    data = _ffprobe(path)
+    data = ffprobe_json(path)
     fmt = data.get("format", {})
     streams = data.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video"), None)

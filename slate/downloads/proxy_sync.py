@@ -35,7 +35,7 @@ from slate.errors import MediaError
 from slate.lifecycle import attach_material
 from slate.logging import get_logger
 from slate.media import probe as probe_media
-from slate.models import AssetCategory, AssetColor, PortalStatus, SourceRequest
+from slate.models import AssetCategory, AssetColor, PortalStatus, SourceRequest, StoredFile
 from slate.objects import BlobStore, PutResult
 from slate.settings import get_settings
 from slate.store import AssetRow, AssetVersionRow, Database, get_request, list_requests
@@ -188,12 +188,14 @@ def _sync_one(
                 request.request_id,
                 asset_name=name,
                 category=AssetCategory.VIDEO,
-                file_name=asset.file_name,
-                blob_key=stored.key,
-                size=stored.size,
-                md5=stored.md5,
-                sha256=stored.sha256,
-                probe=probe,
+                stored=StoredFile(
+                    file_name=asset.file_name,
+                    blob_key=stored.key,
+                    size=stored.size,
+                    md5=stored.md5,
+                    sha256=stored.sha256,
+                    probe=probe,
+                ),
                 actor=actor,
             )
             outcome: Literal["attached", "unchanged"] = "attached" if events else "unchanged"

@@ -4,7 +4,15 @@ Validators do not import this package (they depend on ``slate.models`` only); co
 flows do.
 """
 
-from slate.media._probe import CHANNEL_BITS, ProbeSummary, StreamSummary, probe
+from slate.media._probe import CHANNEL_BITS, ProbeSummary, StreamSummary, ffprobe_json, probe
 from slate.media._remap import fix_channel_order, remap_channels
 
-__all__ = ["CHANNEL_BITS", "ProbeSummary", "StreamSummary", "fix_channel_order", "probe", "remap_channels"]
+__all__ = [
+    "CHANNEL_BITS",
+    "ProbeSummary",
+    "StreamSummary",
+    "ffprobe_json",
+    "fix_channel_order",
+    "probe",
+    "remap_channels",
+]

@@ -91,8 +91,11 @@ class ProbeSummary(BaseModel):
         return next((s for s in self.streams if s.codec_type == "video"), None)
 
 
-def probe(path: Path) -> ProbeSummary:
-    """Run ffprobe on ``path``; raises :class:`MediaError` naming the file when it cannot."""
+def ffprobe_json(path: Path, *, timeout: float = _TIMEOUT_S) -> dict[str, Any]:
+    """ffprobe's JSON of ``path`` (format and streams with their tags): the one place ffprobe runs.
+
+    Raises :class:`MediaError` naming the file when ffprobe is missing, too slow, or cannot read it.
+    """
     path = Path(path)
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:
@@ -101,13 +104,20 @@ def probe(path: Path) -> ProbeSummary:
         raise MediaError(f"{path}: no such file", path=str(path))
     command = [ffprobe, "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise MediaError(f"{path}: ffprobe took longer than {_TIMEOUT_S} s", path=str(path)) from exc
+        raise MediaError(f"{path}: ffprobe took longer than {timeout} s", path=str(path)) from exc
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "unknown error"
         raise MediaError(f"{path}: ffprobe cannot read it: {reason}", path=str(path), stderr=done.stderr)
-    data = json.loads(done.stdout or "{}")
+    data: dict[str, Any] = json.loads(done.stdout or "{}")
+    return data
+
+
+def probe(path: Path) -> ProbeSummary:
+    """Run ffprobe on ``path``; raises :class:`MediaError` naming the file when it cannot."""
+    path = Path(path)
+    data = ffprobe_json(path)
     fmt = data.get("format", {})
     return ProbeSummary(
         path=str(path),

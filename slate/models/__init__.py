@@ -12,6 +12,7 @@ from slate.models._enums import (
     ServiceType,
     SourceType,
 )
+from slate.models._files import FILE_EXTENSIONS, StoredFile, category_of
 from slate.models._records import (
     Asset,
     AssetVersion,
@@ -24,6 +25,7 @@ from slate.models._records import (
 )
 
 __all__ = [
+    "FILE_EXTENSIONS",
     "Asset",
     "AssetCategory",
     "AssetColor",
@@ -41,5 +43,7 @@ __all__ = [
     "ServiceType",
     "SourceRequest",
     "SourceType",
+    "StoredFile",
+    "category_of",
     "version_label",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from slate import lifecycle
-from slate.models import AssetCategory, SourceRequest, SourceType
+from slate.models import AssetCategory, SourceRequest, SourceType, StoredFile
 from slate.store import Base, Database
 
 
@@ -46,11 +46,13 @@ def put_version(db: Database, request_id: str = "SR-1", content: bytes = b"1\n",
             request_id,
             asset_name=asset,
             category=AssetCategory.TIMED_TEXT,
-            file_name="episode.ttml",
-            blob_key=f"{request_id}/{hashlib.sha256(content).hexdigest()}",
-            size=len(content),
-            md5=hashlib.md5(content).hexdigest(),
-            sha256=hashlib.sha256(content).hexdigest(),
+            stored=StoredFile(
+                file_name="episode.ttml",
+                blob_key=f"{request_id}/{hashlib.sha256(content).hexdigest()}",
+                size=len(content),
+                md5=hashlib.md5(content).hexdigest(),
+                sha256=hashlib.sha256(content).hexdigest(),
+            ),
             actor="test",
         )
     return version_id

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from slate import lifecycle
-from slate.models import AssetCategory
+from slate.models import AssetCategory, StoredFile
 from slate.store import AssetRow, AssetVersionRow, Database
 from tests.slate.builders import create, put_version
 
@@ -49,11 +49,13 @@ def _attach(db: Database, request_id: str, content: bytes) -> Callable[[], objec
                 request_id,
                 asset_name="final_proxy",
                 category=AssetCategory.VIDEO,
-                file_name="proxy.mp4",
-                blob_key=f"materials/{hashlib.sha256(content).hexdigest()}",
-                size=len(content),
-                md5=hashlib.md5(content).hexdigest(),
-                sha256=hashlib.sha256(content).hexdigest(),
+                stored=StoredFile(
+                    file_name="proxy.mp4",
+                    blob_key=f"materials/{hashlib.sha256(content).hexdigest()}",
+                    size=len(content),
+                    md5=hashlib.md5(content).hexdigest(),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                ),
                 actor="test",
             )
 

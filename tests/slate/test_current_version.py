@@ -12,7 +12,7 @@ from rich.console import Console
 
 from cli._render import status_panels, versions_table
 from slate import lifecycle
-from slate.models import AssetCategory, AssetRole
+from slate.models import AssetCategory, AssetRole, StoredFile
 from slate.store import Database, current_version, get_request, list_versions
 from tests.slate.builders import create, put_version
 
@@ -25,11 +25,13 @@ def _attach_proxy(db: Database, request_id: str) -> None:
             request_id,
             asset_name="final_proxy",
             category=AssetCategory.VIDEO,
-            file_name="81000100_locked_proxy.mp4",
-            blob_key="materials/proxy",
-            size=len(content),
-            md5=hashlib.md5(content).hexdigest(),
-            sha256=hashlib.sha256(content).hexdigest(),
+            stored=StoredFile(
+                file_name="81000100_locked_proxy.mp4",
+                blob_key="materials/proxy",
+                size=len(content),
+                md5=hashlib.md5(content).hexdigest(),
+                sha256=hashlib.sha256(content).hexdigest(),
+            ),
             actor="portal",
         )
 

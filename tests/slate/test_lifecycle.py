@@ -298,7 +298,7 @@ def test_unknown_transition_is_refused(db: Database) -> None:
 def _attach(db: Database, content: bytes, name: str = "final_proxy") -> int:
     import hashlib
 
-    from slate.models import AssetCategory
+    from slate.models import AssetCategory, StoredFile
 
     with db.session() as session:
         version_id, _ = lifecycle.attach_material(
@@ -306,11 +306,13 @@ def _attach(db: Database, content: bytes, name: str = "final_proxy") -> int:
             "SR-1",
             asset_name=name,
             category=AssetCategory.VIDEO,
-            file_name="final.mp4",
-            blob_key=f"SR-1/{name}/{hashlib.sha256(content).hexdigest()}",
-            size=len(content),
-            md5=hashlib.md5(content).hexdigest(),
-            sha256=hashlib.sha256(content).hexdigest(),
+            stored=StoredFile(
+                file_name="final.mp4",
+                blob_key=f"SR-1/{name}/{hashlib.sha256(content).hexdigest()}",
+                size=len(content),
+                md5=hashlib.md5(content).hexdigest(),
+                sha256=hashlib.sha256(content).hexdigest(),
+            ),
             actor="portal",
         )
     return version_id

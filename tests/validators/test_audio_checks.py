@@ -148,7 +148,7 @@ def test_clipping_and_true_peak_on_the_clipped_channel(media: AudioMedia) -> Non
 
 
 def test_true_peak_between_the_issue_and_blocker_limits(media: AudioMedia) -> None:
-    report = qc(media.clean(), options={"audio_rules": AudioRules(true_peak_max_dbtp=-14.0)})
+    report = qc(media.clean(), audio_rules=AudioRules(true_peak_max_dbtp=-14.0))
     peaks = [f for f in report.findings if f.code == "AUDIO_TRUE_PEAK"]
     assert [f.location.channel for f in peaks] == ["C"]
     assert peaks[0].severity is Severity.ISSUE
@@ -164,7 +164,7 @@ def test_loudness_is_checked_for_a_printmaster_not_for_an_me(media: AudioMedia) 
 
 def test_a_profile_value_changes_the_loudness_target(media: AudioMedia) -> None:
     rules = AudioRules(program_loudness_lufs=-27.0, loudness_tolerance_lu=1.0)
-    assert qc(media.clean(), options={"audio_rules": rules}).codes() == ["AUDIO_LOUDNESS"]
+    assert qc(media.clean(), audio_rules=rules).codes() == ["AUDIO_LOUDNESS"]
 
 
 def test_duration_against_the_programme(media: AudioMedia) -> None:
@@ -183,7 +183,7 @@ def test_mono_files_of_different_lengths(media: AudioMedia, tmp_path: Path) -> N
 
 def test_a_dotted_profile_override_reaches_the_audio_checks(media: AudioMedia) -> None:
     profile = load_profile("netflix", overrides=["audio.true_peak_max_dbtp=-14.0"])
-    report = qc(media.clean(), options={"profile": profile})
+    report = qc(media.clean(), profile=profile)
     assert [f.location.channel for f in report.findings if f.code == "AUDIO_TRUE_PEAK"] == ["C"]
 
 

@@ -1,4 +1,4 @@
-"""Delivery preconditions over domain records: a deliverable candidate is clean, each gap has its code."""
+"""Delivery preconditions on plain values: a deliverable candidate is clean, each gap has its code."""
 
 from __future__ import annotations
 
@@ -65,36 +65,19 @@ def check(req: SourceRequest | None = None, ver: AssetVersion | None = None, **g
         "recomputed_md5": hashlib.md5(CONTENT).hexdigest(),
         "recomputed_sha256": hashlib.sha256(CONTENT).hexdigest(),
     }
-    candidate = DeliveryCandidate(request=req or request(), version=ver or version(), **(recomputed | given))
+    candidate = DeliveryCandidate.of(req or request(), ver or version(), **(recomputed | given))
     return validate(candidate, CONTEXT)
 
 
 def test_a_deliverable_candidate_is_clean() -> None:
     report = check()
     assert report.findings == []
-    assert report.measurements == {"category": "AUDIO", "color": "LIGHT_BLUE"}
+    assert report.measurements == {"category": "AUDIO"}
     assert REGISTRY["delivery"] == [validate]
 
 
 def test_redelivery_requested_is_deliverable() -> None:
     assert check(request(portal_status=PortalStatus.REDELIVERY_REQUESTED)).findings == []
-
-
-def test_missing_service_type() -> None:
-    report = check(request(service=None))
-    assert report.codes() == ["DELIVERY_SERVICE_TYPE"] and report.blocked
-
-
-@pytest.mark.parametrize("color", [AssetColor.GRAY, AssetColor.DARK_BLUE, AssetColor.RED])
-def test_only_the_light_blue_version_is_delivered(color: AssetColor) -> None:
-    report = check(ver=version(color=color))
-    assert report.codes() == ["DELIVERY_VERSION_STATE"]
-    assert report.findings[0].evidence == {"color": color.value}
-
-
-def test_a_version_of_another_request() -> None:
-    report = check(ver=version(request_id="SR-8"))
-    assert report.codes() == ["DELIVERY_VERSION_STATE"]
 
 
 @pytest.mark.parametrize(
@@ -106,9 +89,13 @@ def test_requests_the_portal_does_not_take_files_for(status: PortalStatus) -> No
     assert report.findings[0].evidence["portal_status"] == status.value
 
 
-def test_material_must_be_accepted() -> None:
-    report = check(request(material_status=MaterialStatus.RECEIVED))
-    assert report.codes() == ["DELIVERY_MATERIAL_STATUS"]
+def test_states_are_the_state_machines_not_this_checks() -> None:
+    """Colour, material status and Service Type are refused by the lifecycle's deliver transition
+    (tests/slate/test_lifecycle.py); the content check takes plain values and ignores them."""
+    report = check(
+        request(material_status=MaterialStatus.RECEIVED, service=None), version(color=AssetColor.GRAY)
+    )
+    assert report.findings == []
 
 
 def test_a_subtitle_file_for_an_audio_request() -> None:
@@ -147,7 +134,7 @@ def test_checksums_that_no_longer_match() -> None:
 
 
 def test_unverified_checksums_are_a_warning() -> None:
-    candidate = DeliveryCandidate(request=request(), version=version())
+    candidate = DeliveryCandidate.of(request(), version())
     report = validate(candidate, CONTEXT)
     assert report.codes() == ["DELIVERY_CHECKSUM"]
     assert report.findings[0].severity is Severity.WARNING and not report.blocked

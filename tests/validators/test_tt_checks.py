@@ -98,7 +98,7 @@ def test_reading_speed_depends_on_asset_type_and_audience(tmp_path: Path) -> Non
     path = write(tmp_path, "ar.srt", srt(events))
     assert located(check(path, language="ar"), "TT_READING_SPEED") == [(1, "00:00:01:00")]
     assert located(check(path, "sdh", language="ar"), "TT_READING_SPEED") == []
-    children = check(path, "sdh", language="ar", options={"children": True})
+    children = check(path, "sdh", language="ar", children=True)
     assert located(children, "TT_READING_SPEED") == [(1, "00:00:01:00")]
 
 
@@ -168,7 +168,7 @@ def test_frame_rate_and_timebase_of_ttml(tmp_path: Path) -> None:
 def test_shot_changes(tmp_path: Path) -> None:
     events = [(ms(24), ms(72), "One."), (ms(100), ms(150), "Two."), (ms(200), ms(246), "Three.")]
     cuts = [Fraction(104) / FPS, Fraction(248) / FPS, Fraction(24) / FPS]
-    report = check(write(tmp_path, "s.srt", srt(events)), options={"shot_changes": cuts})
+    report = check(write(tmp_path, "s.srt", srt(events)), shot_changes=cuts)
     # Event 2 starts 4 frames before a cut; event 3 ends 2 frames before one (fine); event 1 on a cut.
     assert located(report, "TT_SHOT_CHANGE") == [(2, "00:00:04:04")]
 
@@ -187,7 +187,7 @@ def test_forced_narrative_must_be_in_the_full_file(tmp_path: Path) -> None:
             ]
         ),
     )
-    report = check(forced, "forced", options={"full_subtitle": str(full)})
+    report = check(forced, "forced", full_subtitle=str(full))
     assert located(report, "TT_FN_NOT_IN_FULL") == [(2, "00:00:07:00"), (4, "00:00:13:00")]
 
 
@@ -196,12 +196,12 @@ def test_drift_against_a_reference(tmp_path: Path) -> None:
     # The same frames played at 24 fps instead of 23.976: each time shrinks by 1000/1001.
     drifted = [(b * 1000 // 1001, e * 1000 // 1001, t) for b, e, t in reference]
     ref_path = write(tmp_path, "ref.srt", srt(reference))
-    report = check(write(tmp_path, "drift.srt", srt(drifted)), options={"reference": str(ref_path)})
+    report = check(write(tmp_path, "drift.srt", srt(drifted)), reference=str(ref_path))
     # Reported once, on the last event, where the offset has grown most (40 × 3 s ≈ 120 ms).
     assert located(report, "TT_DRIFT") == [(40, "00:01:57:23")]
     drift = next(f for f in report.findings if f.code == "TT_DRIFT")
     assert Fraction(drift.evidence["ratio"]) == Fraction(1000, 1001)
-    steady = check(write(tmp_path, "same.srt", srt(reference)), options={"reference": str(ref_path)})
+    steady = check(write(tmp_path, "same.srt", srt(reference)), reference=str(ref_path))
     assert located(steady, "TT_DRIFT") == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,10 +47,10 @@ def test_retime_from_24_to_23_976_removes_drift(tmp_path: Path) -> None:
     ref_path = write(tmp_path, "ref.srt", srt(reference))
     at_24 = [(b * 1000 // 1001, e * 1000 // 1001, t) for b, e, t in reference]
     source = write(tmp_path, "d.srt", srt(at_24))
-    assert located(check(source, options={"reference": str(ref_path)}), "TT_DRIFT")
+    assert located(check(source, reference=str(ref_path)), "TT_DRIFT")
     result = fixes.retime(read(source), Fraction(24), FPS)
     fixed = roundtrip(tmp_path, result.document, "d-fixed.srt", "srt")
-    report = check(fixed, options={"reference": str(ref_path)})
+    report = check(fixed, reference=str(ref_path))
     assert located(report, "TT_DRIFT") == []
 
 
@@ -139,6 +140,31 @@ def test_snap_then_close_leaves_no_gap_or_alignment_finding(
     written = read_bytes(write_text(fixed, fmt, fps=fps).encode(), f"p.{fmt}").document
     assert written is not None
     profile = load_profile("netflix")
-    context = QCContext(asset_type="subtitle", fps=fps, options={"profile": profile})
+    context = QCContext(asset_type="subtitle", fps=fps, profile=profile)
     report = validate_document(written, context, profile)
     assert [c for c in report.codes() if c in {"TT_GAP", "TT_BRIDGE_GAP", "TT_NOT_FRAME_ALIGNED"}] == []
+
+
+def test_a_report_corrects_what_it_marks_fixable(tmp_path: Path) -> None:
+    """The plan a report calls for (shift by the found offset, then the frame fixes) leaves it clean."""
+    events = [(3_600_000 + b, 3_600_000 + e, t) for b, e, t in clean_events(3)]
+    source = write(tmp_path, "o.srt", srt(events))
+    report = check(source, program_duration=Fraction(600))
+    plan = fixes.plan_for_report(report)
+    assert plan.offset == Fraction(-3600)
+    context = QCContext(asset_type="subtitle", fps=FPS, program_duration=Fraction(600))
+    fixed, fps = fixes.correct(read(source), report, context)
+    assert fps == FPS
+    assert fixed.changes[0] == "all 3 events shifted by -3600.000 s"
+    written = roundtrip(tmp_path, fixed.document, "o-fixed.srt", "srt")
+    assert check(written, program_duration=Fraction(600)).findings == []
+
+
+def test_no_frame_rate_is_an_error_not_a_guess(tmp_path: Path) -> None:
+    source = write(tmp_path, "o.srt", srt([(b + 3_600_000, e + 3_600_000, t) for b, e, t in clean_events(3)]))
+    report = check(source, fps=None, program_duration=Fraction(600))
+    assert located(report, "TT_START_OFFSET")
+    context = QCContext(asset_type="subtitle", program_duration=Fraction(600))
+    with pytest.raises(fixes.UnknownFrameRate) as raised:
+        fixes.correct(read(source), report, context)
+    assert raised.value.subject == str(source)

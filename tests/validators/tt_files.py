@@ -47,10 +47,9 @@ def check(
     path: Path, asset_type: str = "subtitle", overrides: list[str] | None = None, **fields: Any
 ) -> Report:
     """Run the registered timed-text validator with the Netflix profile (plus overrides)."""
-    options = fields.pop("options", {})
     profile = load_profile("netflix", overrides=overrides or [])
     fields.setdefault("fps", FPS)
-    context = QCContext(asset_type=asset_type, options={"profile": profile, **options}, **fields)
+    context = QCContext(asset_type=asset_type, profile=profile, **fields)
     return validate(path, context)
 
 

@@ -3,8 +3,8 @@
 The subject is one interleaved WAV/BWF/RF64 file or a set of mono files, one per channel. Mono files
 whose names carry the labels of the requested layout (``…_L.wav`` … ``…_Rs.wav``) are put in that
 order; otherwise they are taken in the order given. The rules come from, in order of preference,
-``context.options["audio_rules"]``, ``context.options["profile"]`` (a :class:`Profile`), or the
-profile named by ``context.profile_name``.
+``context.audio_rules``, ``context.profile`` (a :class:`Profile`), or the profile named by
+``context.profile_name``.
 """
 
 from __future__ import annotations
@@ -33,18 +33,9 @@ Subject = str | Path | Sequence[str | Path]
 
 def audio_rules(context: QCContext) -> AudioRules:
     """The audio rules that apply to this run (see the module docstring)."""
-    # Imported here: the profile model imports AudioRules from this package.
-    from validators.profiles import Profile, load_profile
-
-    given = context.options.get("audio_rules")
-    if isinstance(given, AudioRules):
-        return given
-    if isinstance(given, dict):
-        return AudioRules.model_validate(given)
-    profile = context.options.get("profile")
-    if not isinstance(profile, Profile):
-        profile = load_profile(context.profile_name)
-    return profile.for_asset(context.asset_type).audio
+    if context.audio_rules is not None:
+        return context.audio_rules
+    return context.resolved_profile().for_asset(context.asset_type).audio
 
 
 def validate(subject: Subject, context: QCContext) -> Report:

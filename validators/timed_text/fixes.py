@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from validators.base import QCContext
+from validators.base import QCContext, Report
 from validators.profiles import TimedTextRules
 from validators.timed_text.checks._common import Checker, fmt
 from validators.timed_text.checks.declaration import check_start_offset
@@ -23,10 +23,13 @@ __all__ = [
     "FIXES_CODES",
     "FixPlan",
     "FixResult",
+    "UnknownFrameRate",
     "apply_plan",
     "close_gaps",
+    "correct",
     "extend_min_duration",
     "frame_exact",
+    "plan_for_report",
     "retime",
     "shift",
     "snap_to_frames",
@@ -239,3 +242,42 @@ def start_offset(document: Document, context: QCContext, rules: TimedTextRules) 
         if finding.code == "TT_START_OFFSET":
             return Fraction(finding.evidence["offset_ms"]) / 1000
     return None
+
+
+#: The corrections a QC report may call for on its own; retiming needs two rates a person names.
+_REPORT_STEPS = ("shift", "snap", "close", "extend")
+
+
+class UnknownFrameRate(ValueError):
+    """Neither the programme nor the file states a frame rate, so frame-exact times cannot be written."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"{subject}: no frame rate is known (none given for the programme, none declared)")
+        self.subject = subject
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.subject,))
+
+
+def plan_for_report(report: Report) -> FixPlan:
+    """The corrections a report's fixable findings call for (the shift by the offset QC found)."""
+    fixable = [f for f in report.findings if f.fixable]
+    codes = {f.code for f in fixable}
+    steps = frozenset(step for step in _REPORT_STEPS if FIXES_CODES[step] & codes)
+    offset_ms = next((f.evidence.get("offset_ms") for f in fixable if f.code == "TT_START_OFFSET"), None)
+    offset = None if offset_ms is None else -Fraction(str(offset_ms)) / 1000
+    return FixPlan(steps, offset=offset)
+
+
+def correct(document: Document, report: Report, context: QCContext) -> tuple[FixResult, Fraction]:
+    """``document`` with what ``report`` marks fixable corrected, and the frame rate it is timed at.
+
+    The rate is the programme's (``context.fps``), else the file's own; with neither this raises
+    :class:`UnknownFrameRate` rather than guess one, since every written time depends on it.
+    """
+    fps = context.fps or document.frame_rate
+    if fps is None:
+        raise UnknownFrameRate(report.subject)
+    rules = context.resolved_profile().for_asset(context.asset_type, children=context.children).timed_text
+    language = context.language or document.language or "en"
+    return apply_plan(document, plan_for_report(report), fps, rules, language), fps

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from validators.base import Finding, Location, QCContext, Report, Severity
-from validators.profiles import Profile, load_profile
+from validators.profiles import Profile
 from validators.timed_text.checks import CHECKS, Checker
 from validators.timed_text.model import Document, format_timecode
 from validators.timed_text.readers import read_path
@@ -22,18 +22,16 @@ TIMED_TEXT_TYPES = ("subtitle", "sdh", "cc", "forced", "template")
 
 
 def resolve_profile(context: QCContext) -> Profile:
-    """The profile in ``context.options["profile"]`` (the CLI loads it), else the shipped one by name."""
-    given = context.options.get("profile")
-    return given if isinstance(given, Profile) else load_profile(context.profile_name)
+    """The profile in ``context.profile`` (the CLI loads it), else the shipped one by name."""
+    return context.resolved_profile()
 
 
 def validate(subject: Any, context: QCContext) -> Report:
     """Validate one timed-text file (a path) against the profile for ``context.asset_type``.
 
-    ``context.fps`` is the programme's frame rate (the file's own is used when it is None);
-    ``context.options`` may hold ``profile`` (a loaded :class:`Profile`), ``children`` (bool),
-    ``full_subtitle`` (path of the full file a forced narrative belongs to), ``reference`` (path
-    of a correctly timed file, for drift) and ``shot_changes`` (cut times in seconds).
+    ``context.fps`` is the programme's frame rate (the file's own is used when it is None). The
+    side files ``context.full_subtitle`` and ``context.reference`` are read here, once, into
+    ``full_document`` and ``reference_document`` unless those are given already.
     """
     path = Path(subject)
     profile = resolve_profile(context)
@@ -46,13 +44,14 @@ def validate(subject: Any, context: QCContext) -> Report:
             findings=findings,
             measurements={"readable": False, "events": 0},
         )
-    options = dict(context.options)
+    read: dict[str, Document] = {}
     for key, target in (("full_subtitle", "full_document"), ("reference", "reference_document")):
-        if key in options and target not in options:
-            document = _side_document(Path(options[key]), key, findings)
+        side = getattr(context, key)
+        if side is not None and getattr(context, target) is None:
+            document = _side_document(Path(side), key, findings)
             if document is not None:
-                options[target] = document
-    report = validate_document(result.document, context.model_copy(update={"options": options}), profile)
+                read[target] = document
+    report = validate_document(result.document, context.model_copy(update=read), profile)
     report.subject = str(path)
     report.findings[:0] = findings
     return report
@@ -60,7 +59,7 @@ def validate(subject: Any, context: QCContext) -> Report:
 
 def validate_document(document: Document, context: QCContext, profile: Profile) -> Report:
     """Run every check over a document already read (the fixes re-validate what they write)."""
-    rules = profile.for_asset(context.asset_type, children=bool(context.options.get("children"))).timed_text
+    rules = profile.for_asset(context.asset_type, children=context.children).timed_text
     checker = Checker(document, rules, context, context.fps or document.frame_rate)
     for check in CHECKS:
         check(checker)

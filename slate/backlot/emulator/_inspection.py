@@ -13,9 +13,7 @@ Checks, in order, stopping at the first failure (the portal reports one reason c
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,14 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from slate.backlot._contract import DeliveryDeclaration, InspectionReason, TimeBase
-from slate.models import AssetCategory, SourceType
+from slate.errors import MediaError
+from slate.media import ffprobe_json
+from slate.models import AssetCategory, SourceType, category_of
 
 __all__ = ["Finding", "Probe", "inspect_delivery", "probe"]
 
 _TTP = "{http://www.w3.org/ns/ttml#parameter}"
 _SRT_TIMING = re.compile(r"^\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}", re.MULTILINE)
 _VTT_TIMING = re.compile(r"^(\d{2}:)?\d{2}:\d{2}\.\d{3} --> (\d{2}:)?\d{2}:\d{2}\.\d{3}", re.MULTILINE)
-_DOC_SUFFIXES = {".pdf", ".docx", ".doc", ".xlsx", ".xls", ".txt", ".csv", ".rtf"}
 
 
 @dataclass(frozen=True)
@@ -52,15 +51,10 @@ class Probe:
 
 def probe(path: Path) -> Probe:
     """ffprobe the file; a file ffprobe cannot read has no streams."""
-    result = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", str(path)],
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    streams: list[dict[str, Any]] = []
-    if result.returncode == 0:
-        streams = json.loads(result.stdout or b"{}").get("streams", [])
+    try:
+        streams: list[dict[str, Any]] = ffprobe_json(path, timeout=60).get("streams", [])
+    except MediaError:
+        streams = []
     video = [s for s in streams if s.get("codec_type") == "video" and not _is_cover_art(s)]
     audio = [s for s in streams if s.get("codec_type") == "audio"]
     return Probe(len(video), len(audio), sum(int(s.get("channels", 0)) for s in audio))
@@ -169,7 +163,7 @@ def inspect_delivery(
     if category is AssetCategory.TIMED_TEXT:
         return _inspect_timed_text(path, declared)
     if category is AssetCategory.DOCS:
-        if path.suffix.lower() not in _DOC_SUFFIXES or probe(path).audio_streams:
+        if category_of(path.name) is not AssetCategory.DOCS or probe(path).audio_streams:
             return Finding(InspectionReason.WRONG_FILE_TYPE, f"{path.name} is not a document")
         return None
     found = probe(path)

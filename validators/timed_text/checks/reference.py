@@ -1,7 +1,7 @@
 """Checks against other material: a shot-change list, the full subtitle file, a reference timing.
 
-Each runs only when its material is given in ``QCContext.options``: ``shot_changes`` (a list of
-times in seconds, or frame numbers as ints), ``full_document`` (the full subtitle
+Each runs only when its material is given in the :class:`QCContext`: ``shot_changes`` (a list of
+times in seconds), ``full_document`` (the full subtitle
 :class:`~validators.timed_text.model.Document` a forced-narrative file must be part of) and
 ``reference_document`` (the same events correctly timed, e.g. the English template).
 """
@@ -27,11 +27,11 @@ def check_shot_changes(c: Checker) -> None:
     Within half a second (12 frames at 24 fps) of a cut, an in-time belongs on the cut and an
     out-time 2 frames before it (shared/domain.md §1.2; Subtitle Edit's shot-change check).
     """
-    raw = c.context.options.get("shot_changes")
+    raw = c.context.shot_changes
     if not raw or c.fps is None:
         return
     ts = c.doc.timescale
-    cuts = sorted(_cut_units(value, c.fps, ts) for value in raw)
+    cuts = sorted(_cut_units(value, ts) for value in raw)
     half = c.bridge_window_frames()
     for index, event in enumerate(c.doc.events):
         cut = _nearest(cuts, event.begin)
@@ -63,8 +63,8 @@ def check_shot_changes(c: Checker) -> None:
 
 def check_forced_in_full(c: Checker) -> None:
     """TT_FN_NOT_IN_FULL: a forced-narrative event with no matching event in the full file."""
-    full = c.context.options.get("full_document")
-    if not isinstance(full, Document):
+    full = c.context.full_document
+    if full is None:
         return
     scale = Fraction(full.timescale, c.doc.timescale)
     slack = to_units(Fraction(1, 2), full.timescale)
@@ -94,8 +94,8 @@ def check_forced_in_full(c: Checker) -> None:
 
 def check_drift(c: Checker) -> None:
     """TT_DRIFT: offsets against a reference timing that grow along the file (a frame-rate mismatch)."""
-    ref = c.context.options.get("reference_document")
-    if not isinstance(ref, Document) or c.fps is None:
+    ref = c.context.reference_document
+    if ref is None or c.fps is None:
         return
     pairs = _pairs(c.doc, ref)
     if len(pairs) < 3:
@@ -153,8 +153,7 @@ def _pairs(doc: Document, ref: Document) -> list[tuple[Event, Event]]:
     return [(e, by_text[key]) for e in doc.events if (key := normalise_text(e)) in by_text]
 
 
-def _cut_units(value: object, fps: Fraction, timescale: int) -> int:
-    seconds = Fraction(value) / fps if isinstance(value, int) else Fraction(str(value))
+def _cut_units(seconds: Fraction, timescale: int) -> int:
     return to_units(seconds, timescale)
 
 
