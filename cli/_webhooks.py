@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli._render import shown
 from slate.errors import ConfigurationError
 from slate.models import DispatchState
 from slate.settings import get_settings
@@ -28,12 +29,12 @@ def _table(entries: list[OutboxEntry], counts: dict[DispatchState, int]) -> Tabl
         outcome = e.flow_run_id or e.last_error or "-"
         table.add_row(
             e.received_at.strftime("%Y-%m-%d %H:%M:%S"),
-            e.event_id,
-            e.event_type,
-            e.request_id or "-",
+            shown(e.event_id),
+            shown(e.event_type),
+            shown(e.request_id or "-"),
             e.state.value,
             str(e.attempts),
-            f"{e.deployment or ''} {outcome}".strip(),
+            shown(f"{e.deployment or ''} {outcome}".strip()),
         )
     return table
 
