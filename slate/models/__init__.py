@@ -12,6 +12,8 @@ from slate.models._enums import (
     SourceType,
 )
 from slate.models._records import (
+    ID_MAX_LENGTH,
+    ID_PATTERN,
     Asset,
     AssetVersion,
     AuditEvent,
@@ -22,6 +24,8 @@ from slate.models._records import (
 )
 
 __all__ = [
+    "ID_MAX_LENGTH",
+    "ID_PATTERN",
     "Asset",
     "AssetCategory",
     "AssetColor",
