@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
 from sqlalchemy import String
+from typer.testing import CliRunner
 
+from cli import app
 from slate.backlot import HttpPortalClient
 from slate.backlot.emulator._db import RequestRow, utcnow
 from slate.models import Service, SourceRequest
@@ -19,8 +23,9 @@ from slate.reconcile import (
     watermark_after,
     write_watermark,
 )
-from slate.store import Database, SourceRequestRow, get_request
-from slate.store.reconcile_failures import list_failures
+from slate.settings import reset_settings
+from slate.store import Database, SourceRequestRow, get_request, open_database
+from slate.store.reconcile_failures import list_failures, record_failure
 from tests.fixtures.portal import PortalServer
 
 LONG_ID = "SR-" + "1" * 62  # 65 characters: the column holds 64
@@ -102,3 +107,19 @@ def test_a_bad_record_is_failed_with_its_reason_and_the_others_are_applied(
     with db.session() as session:
         assert get_request(session, bad_title).title == "A title of a sane length"
         assert [f.item_id for f in list_failures(session)] == [bad_id]
+
+
+def test_the_operator_sees_the_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLATE_HOME", str(tmp_path))
+    monkeypatch.delenv("SLATE_DATABASE_URL", raising=False)
+    reset_settings()
+    try:
+        database = open_database()
+        with database.session() as session:
+            record_failure(session, "request", LONG_ID, "request_id: at most 64 characters", {"x": 1})
+        database.dispose()
+        result = CliRunner().invoke(app, ["reconcile-failures"])
+    finally:
+        reset_settings()
+    assert result.exit_code == 0, result.output
+    assert "at most 64 characters" in result.output and "request" in result.output
