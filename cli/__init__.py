@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from cli import _backlot, _db, _demo, _download, _qc, _status, _up, _webhooks
+from cli import _backlot, _db, _demo, _download, _qc, _reconcile, _status, _up, _webhooks
+from cli._failures import database_cause, database_failure
 
 __all__ = ["app", "main"]
 
@@ -24,11 +25,25 @@ app.command("demo")(_demo.demo)
 app.command("backlot-emulator")(_backlot.backlot_emulator)
 _qc.register(app)
 app.command("webhooks")(_webhooks.webhooks)
+app.command("reconcile-failures")(_reconcile.reconcile_failures)
 app.command("webhook-receiver")(_webhooks.webhook_receiver)
 _up.register(app)
 app.command("download")(_download.download)
 
 
 def main() -> None:
-    """Entry point of the ``slate`` console script."""
-    app()
+    """Entry point of the ``slate`` console script.
+
+    A database that cannot be used (wrong URL or password, server down) ends any command with one
+    line naming the setting and the cause, status 1, and the password masked.
+    """
+    try:
+        app()
+    except Exception as exc:
+        cause = database_cause(exc)
+        if cause is None:
+            raise
+        from slate.settings import get_settings
+
+        typer.echo(database_failure(cause, get_settings().effective_database_url), err=True)
+        raise SystemExit(1) from None

@@ -1,4 +1,9 @@
-"""``slate backlot-emulator``: run the portal emulator on loopback (or any interface)."""
+"""``slate backlot-emulator``: run the portal emulator on loopback (another interface only if asked).
+
+The emulator's ``/admin`` routes (reset, config: where its signed webhooks go) have no login, so
+like the webhook receiver it refuses to listen beyond this machine unless ``--allow-remote`` says
+that is meant.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from slate.settings import get_settings
+from slate.settings import _is_loopback, get_settings
 
 
 def backlot_emulator(
@@ -20,8 +25,19 @@ def backlot_emulator(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Database and files folder.")] = None,
     token_ttl: Annotated[int | None, typer.Option("--token-ttl", help="Token lifetime, seconds.")] = None,
     openapi: Annotated[Path | None, typer.Option("--openapi", help="Write OpenAPI JSON, exit.")] = None,
+    allow_remote: Annotated[
+        bool,
+        typer.Option("--allow-remote", help="Listen on a non-loopback --host (its /admin has no login)."),
+    ] = False,
 ) -> None:
     """Run the partner portal emulator (OpenAPI docs at /docs)."""
+    if not allow_remote and not _is_loopback(host):
+        typer.echo(
+            f"error: the emulator would listen on {host}, exposing /admin/reset and /admin/config to other "
+            "hosts; listen on 127.0.0.1, or pass --allow-remote if that is meant",
+            err=True,
+        )
+        raise typer.Exit(2)
     import uvicorn
 
     from slate.backlot.emulator import EmulatorConfig, create_app, openapi_json

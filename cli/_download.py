@@ -25,6 +25,7 @@ from rich.progress import (
 from rich.progress import Progress as RichBars
 from rich.table import Table
 
+from cli._render import shown
 from slate.errors import InvalidInput, NotFound, SlateError
 from slate.settings import get_settings
 
@@ -86,10 +87,10 @@ class _Bars:
             self.bars.advance(self.overall, missing)
             resumed = f", resumed at byte {outcome.resumed_from:,}" if outcome.resumed_from else ""
             self.bars.console.print(
-                f"[green]✓[/] {item.relpath} [dim]({outcome.row.status.value}{resumed})[/]"
+                f"[green]✓[/] {shown(item.relpath)} [dim]({outcome.row.status.value}{resumed})[/]"
             )
         else:
-            self.bars.console.print(f"[red]✗[/] {item.relpath}: {outcome.row.error}")
+            self.bars.console.print(f"[red]✗[/] {shown(item.relpath)}: {shown(outcome.row.error)}")
 
 
 def _plan_table(files: list[PlannedFile]) -> Table:
@@ -98,7 +99,9 @@ def _plan_table(files: list[PlannedFile]) -> Table:
         table.add_column(column, justify="right" if column == "size" else "left")
     for f in files:
         size = f"{f.asset.size:,}" if f.downloadable else "not available"
-        table.add_row(f.relpath, f.asset.type.value, f.asset.state.value, size, ", ".join(f.request_ids))
+        table.add_row(
+            shown(f.relpath), f.asset.type.value, f.asset.state.value, size, shown(", ".join(f.request_ids))
+        )
     total = sum(f.asset.size for f in files if f.downloadable)
     table.caption = f"{len(files)} files, {total:,} bytes"
     return table

@@ -20,6 +20,7 @@ from rich.console import Console
 from cli._qc_common import context as _context
 from cli._qc_common import fail as _fail
 from cli._qc_common import profile as _profile
+from cli._render import shown
 
 if TYPE_CHECKING:  # the validators (numpy, media readers) are imported when the command runs
     from validators import QCContext
@@ -205,9 +206,9 @@ def _fix_one(path: Path, out: Path, job: _FixJob) -> int:
         plan = replace(plan, offset=None if found is None else -found)
     fixed = fixes.apply_plan(source, plan, fps, rules, language)
     _write_atomically(target, write(fixed.document, fmt, fps=fps, time_base=job.timebase))
-    console.print(f"[bold]{path}[/] → [bold]{target}[/] ({len(fixed.changes)} change(s))")
+    console.print(f"[bold]{shown(path)}[/] → [bold]{shown(target)}[/] ({len(fixed.changes)} change(s))")
     for change in fixed.changes[:50]:
-        console.print(f"  {change}")
+        console.print(f"  {shown(change)}")
     if len(fixed.changes) > 50:
         console.print(f"  … and {len(fixed.changes) - 50} more")
     return _recheck(target, job, fps, language, console)
@@ -221,7 +222,7 @@ def _recheck(target: Path, job: _FixJob, fps: Fraction | None, language: str, co
 
     reread = read_path(target)
     if reread.document is None:
-        console.print(f"[red]the written file {target} does not read back[/]")
+        console.print(f"[red]the written file {shown(target)} does not read back[/]")
         return 1
     report = validate_document(reread.document, job.context(fps, language), job.profile)
     rules = job.profile.for_asset(job.asset_type).timed_text
@@ -232,11 +233,12 @@ def _recheck(target: Path, job: _FixJob, fps: Fraction | None, language: str, co
     wanted = job.plan.codes - unchecked.keys()
     left = [f for f in report.findings if f.code in wanted]
     for finding in left[:20]:
-        console.print(f"  [yellow]still:[/] {finding.code} {finding.location}: {finding.message}")
+        where, message = shown(finding.location), shown(finding.message)
+        console.print(f"  [yellow]still:[/] {finding.code} {where}: {message}")
     if wanted and not left:
         console.print(f"  [green]clean for {', '.join(sorted(wanted))}[/]")
     for code, reason in unchecked.items():
-        console.print(f"  [dim]not checked:[/] {code}: {reason}")
+        console.print(f"  [dim]not checked:[/] {code}: {shown(reason)}")
     return len(left)
 
 

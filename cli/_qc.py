@@ -18,6 +18,7 @@ from rich.table import Table
 from cli._qc_common import context as _context
 from cli._qc_common import fail as _fail
 from cli._qc_common import profile as _profile
+from cli._render import shown
 
 if TYPE_CHECKING:  # the validators (numpy, media readers) are imported when a command runs
     from validators import Report
@@ -167,15 +168,16 @@ def _print(reports: list[Report], as_json: bool) -> None:
     for report in reports:
         worst = report.worst
         verdict = "clean" if worst is None else f"worst: {worst}"
-        table = Table(title=f"{report.subject} — profile {report.profile} — {verdict}", title_justify="left")
+        title = f"{shown(report.subject)} — profile {shown(report.profile)} — {verdict}"
+        table = Table(title=title, title_justify="left")
         for column in ("severity", "code", "where", "message"):
             table.add_column(column, overflow="fold")
         for f in report.findings:
             style = _STYLE[f.severity]
-            table.add_row(f"[{style}]{f.severity}[/]", f.code, str(f.location), f.message)
+            table.add_row(f"[{style}]{f.severity}[/]", f.code, shown(f.location), shown(f.message))
         console.print(table)
         for line in _figure_lines(report.measurements):
-            console.print(f"[dim]{line}[/]", highlight=False)
+            console.print(f"[dim]{shown(line)}[/]", highlight=False)
 
 
 #: Per-channel figures the table view shows; ``--json`` has them all.

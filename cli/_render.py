@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from rich.columns import Columns
 from rich.console import Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from slate.models import AssetColor, AssetRole, AssetVersion, AuditEvent, SourceRequest
+from slate.textsafe import printable
 
-__all__ = ["audit_table", "status_panels", "versions_table"]
+__all__ = ["audit_table", "shown", "status_panels", "versions_table"]
+
+
+def shown(text: object) -> str:
+    """Outside text (a portal title, a file name, a subtitle line) as rich may print it.
+
+    Control characters become visible escapes (:func:`slate.textsafe.printable`) and ``[…]`` is
+    not read as rich markup, so a title can neither drive the terminal nor restyle the output.
+    """
+    return escape(printable(str(text)))
 
 
 def _fields(rows: list[tuple[str, str]]) -> Table:
@@ -17,7 +28,7 @@ def _fields(rows: list[tuple[str, str]]) -> Table:
     table.add_column(style="dim")
     table.add_column()
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(key, value)  # values are escaped by the caller (some carry markup of ours)
     return table
 
 
@@ -28,13 +39,13 @@ def status_panels(request: SourceRequest, versions: list[AssetVersion]) -> Colum
         episode = f"S{request.season:02d}E{request.episode_number:02d} {request.episode_title or ''}".strip()
     portal = _fields(
         [
-            ("request", request.request_id),
-            ("title", request.title),
-            ("episode", episode or "-"),
-            ("source type", f"{request.source_type.value} ({request.language})"),
+            ("request", shown(request.request_id)),
+            ("title", shown(request.title)),
+            ("episode", shown(episode or "-")),
+            ("source type", shown(f"{request.source_type.value} ({request.language})")),
             ("status", f"[bold]{request.portal_status.value}[/]"),
             ("due", str(request.due_date or "-")),
-            ("partners", f"{request.content_partner or '-'} → {request.fulfillment_partner or '-'}"),
+            ("partners", shown(f"{request.content_partner or '-'} → {request.fulfillment_partner or '-'}")),
         ]
     )
     own = [v for v in versions if v.role is AssetRole.DELIVERABLE]
@@ -45,9 +56,9 @@ def status_panels(request: SourceRequest, versions: list[AssetVersion]) -> Colum
             ("material", f"[bold]{request.material_status.value}[/]"),
             ("service type", str(request.service) if request.service else "[red]not set[/]"),
             ("versions", str(len(own))),
-            ("current", f"{current.label} {current.color.value}" if current else "-"),
-            ("references", ", ".join(v.label for v in materials) or "-"),
-            ("notes", request.notes or "-"),
+            ("current", shown(f"{current.label} {current.color.value}") if current else "-"),
+            ("references", shown(", ".join(v.label for v in materials) or "-")),
+            ("notes", shown(request.notes or "-")),
         ]
     )
     return Columns([Panel(portal, title="Portal"), Panel(internal, title="Slate")], expand=True)
@@ -60,13 +71,13 @@ def versions_table(versions: list[AssetVersion]) -> Table:
         table.add_column(column)
     for v in versions:
         table.add_row(
-            v.label,
+            shown(v.label),
             "deliverable" if v.role is AssetRole.DELIVERABLE else "portal material",
             f"{v.size:,}",
             v.color.value,
             "yes" if v.frozen else "",
             v.sha256[:12],
-            v.created_by,
+            shown(v.created_by),
         )
     return table
 
@@ -79,7 +90,12 @@ def audit_table(events: list[AuditEvent]) -> Table:
     for e in events:
         what = f"{e.subject} {e.transition}" + (" (auto)" if e.automatic else "")
         table.add_row(
-            e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, what, e.from_state or "-", e.to_state, e.reason
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            shown(e.actor),
+            shown(what),
+            e.from_state or "-",
+            e.to_state,
+            shown(e.reason),
         )
     return table
 

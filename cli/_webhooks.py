@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli._render import shown
 from slate.errors import ConfigurationError
 from slate.models import DispatchState
 from slate.settings import get_settings
@@ -75,12 +76,12 @@ def _table(entries: list[OutboxEntry], counts: dict[DispatchState, int]) -> Tabl
     for e in entries:
         table.add_row(
             e.received_at.strftime("%Y-%m-%d %H:%M:%S"),
-            e.event_id,
-            e.event_type,
-            e.request_id or "-",
+            shown(e.event_id),
+            shown(e.event_type),
+            shown(e.request_id or "-"),
             e.state.value,
             str(e.attempts),
-            outcome_of(e, states),
+            shown(outcome_of(e, states)),
         )
     return table
 

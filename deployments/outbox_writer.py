@@ -6,6 +6,10 @@ the single write lock, the requests that arrive while a commit is under way are 
 the next one: one writer thread, one transaction per group, each request then told whether its
 event was new. Under a burst the groups grow and the cost per event falls; alone, an event is
 committed at once, with no waiting to fill a group.
+
+A group the database refuses is stored again one event per transaction, so an event the database
+cannot take (on PostgreSQL a whole group fails with it) is refused alone and its neighbours are
+stored and acknowledged: the same answers on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -46,14 +50,30 @@ class OutboxWriter:
             try:
                 created = await asyncio.to_thread(self._insert, [event for event, _ in group])
             except Exception as exc:
-                for _, done in group:
-                    if not done.done():
-                        done.set_exception(exc)
+                if len(group) == 1:
+                    _settle(group[0][1], exc)
+                    continue
+                for event, done in group:  # one by one: only the event at fault is refused
+                    try:
+                        (new,) = await asyncio.to_thread(self._insert, [event])
+                    except Exception as alone:
+                        _settle(done, alone)
+                    else:
+                        _settle(done, new)
                 continue
             for (_, done), new in zip(group, created, strict=True):
-                if not done.done():
-                    done.set_result(new)
+                _settle(done, new)
 
     def _insert(self, events: Sequence[WebhookEvent]) -> list[bool]:
         with self.database.session() as session:
             return record_events(session, events)
+
+
+def _settle(done: asyncio.Future[bool], outcome: bool | Exception) -> None:
+    """Answer one waiting request (unless it gave up waiting)."""
+    if done.done():
+        return
+    if isinstance(outcome, Exception):
+        done.set_exception(outcome)
+    else:
+        done.set_result(outcome)

@@ -4,7 +4,10 @@
 
 * a missing or wrong signature, or a timestamp outside the tolerance window (a replay) → 401;
 * a body that is not a valid event (not JSON, no id, type or time; an id disagreeing with the id
-  header) → 422 naming the field;
+  header; a request id that is not an id) → 422 naming the field;
+* an event that can never become a flow run (a NUL character anywhere → 422; run parameters over
+  Prefect's limit → 413), with the reason (:func:`tasks.dispatch.routes.unrunnable`): stored,
+  it would only fail later, or on PostgreSQL take its neighbours down with it;
 * a valid event is written to the outbox (``webhook_events``) and only then acknowledged,
   ``202`` for a new event and ``200`` for a redelivery of a stored one (which starts nothing).
   Fields we do not know are kept in the stored body; an event of a type we do not know is
@@ -37,6 +40,7 @@ from slate.logging import bound, get_logger
 from slate.settings import Settings, get_settings
 from slate.store import Database, open_database
 from tasks.dispatch.dispatcher import DispatchConfig, Dispatcher
+from tasks.dispatch.routes import unrunnable
 
 __all__ = ["create_app", "server_config"]
 
@@ -59,6 +63,8 @@ def _parse(body: bytes, header_id: str | None) -> WebhookEvent | JSONResponse:
         return _problem(422, errors)
     if header_id is not None and header_id != event.id:
         return _problem(422, [{"loc": ["header", HEADER_ID], "msg": "does not match the body's id"}])
+    if (refusal := unrunnable(event)) is not None:
+        return _problem(refusal.status, refusal.reason)
     return event
 
 

@@ -15,6 +15,7 @@ from tasks.reconcile import (
     apply_request_chunk,
     dispatch_stored_webhooks,
     failed_inspections,
+    failed_records,
     fetch_changes,
     publish_changes,
     record_delivery_verdicts,
@@ -33,11 +34,14 @@ def _whole(items: T) -> T:
 def reconcile() -> int:
     """Apply the portal's changes since the watermark; returns how many things changed."""
     requests, redeliveries = fetch_changes()
+    old_requests, old_redeliveries = failed_records(_whole(requests), _whole(redeliveries))
     size = get_settings().reconcile_page_size
     changes = []
-    for start in range(0, len(requests), size):
-        changes += apply_request_chunk(_whole(requests[start : start + size]))
-    changes += apply_redelivery_requests(_whole(redeliveries + failed_inspections(_whole(requests))))
+    todo = requests + old_requests
+    for start in range(0, len(todo), size):
+        changes += apply_request_chunk(_whole(todo[start : start + size]))
+    found = failed_inspections(_whole(requests))
+    changes += apply_redelivery_requests(_whole(redeliveries + old_redeliveries + found))
     changes += record_delivery_verdicts(_whole(requests))
     save_watermarks(_whole(requests), _whole(redeliveries), _whole(changes))
     changes += [
@@ -49,4 +53,4 @@ def reconcile() -> int:
     if started:
         changes.append(Change(request_id="-", kind="webhooks", detail=f"{started} stored event(s) started"))
     publish_changes(changes, len(requests) + len(redeliveries))
-    return len([c for c in changes if c.kind not in ("skipped", "retry")])
+    return len([c for c in changes if c.kind not in ("skipped", "retry", "failed")])

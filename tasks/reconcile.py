@@ -23,6 +23,7 @@ from slate.reconcile import (
     fetch_changed_redeliveries,
     fetch_changed_requests,
     read_watermark,
+    stored_failures,
     watermark_after,
     write_watermark,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "apply_request_chunk",
     "dispatch_stored_webhooks",
     "failed_inspections",
+    "failed_records",
     "fetch_changes",
     "publish_changes",
     "save_watermarks",
@@ -55,6 +57,25 @@ def fetch_changes() -> tuple[list[PortalSourceRequest], list[RedeliveryRequest]]
         requests = fetch_changed_requests(client, read_watermark(db, REQUEST_WATERMARK))
         redeliveries = fetch_changed_redeliveries(client, read_watermark(db, REDELIVERY_WATERMARK))
     return requests, redeliveries
+
+
+@task(name="records that failed before")
+def failed_records(
+    requests: list[PortalSourceRequest], redeliveries: list[RedeliveryRequest]
+) -> tuple[list[PortalSourceRequest], list[RedeliveryRequest]]:
+    """The records earlier runs could not apply, to try again; the portal's newer copy wins.
+
+    They sit behind the watermark (it moved past them so they hold nothing back); a record the
+    portal changed meanwhile is among ``requests`` or ``redeliveries`` already and is not repeated.
+    """
+    with database() as db:
+        old_requests, old_redeliveries = stored_failures(db)
+    fresh = {r.request_id for r in requests}
+    fresh_redeliveries = {r.redelivery_id for r in redeliveries}
+    return (
+        [r for r in old_requests if r.request_id not in fresh],
+        [r for r in old_redeliveries if r.redelivery_id not in fresh_redeliveries],
+    )
 
 
 def _emit_all(changes: list[Change]) -> None:
@@ -173,7 +194,10 @@ def record_delivery_verdicts(requests: list[PortalSourceRequest]) -> list[Change
 def save_watermarks(
     requests: list[PortalSourceRequest], redeliveries: list[RedeliveryRequest], changes: list[Change]
 ) -> None:
-    """Move the watermarks to the newest change applied, short of any item to retry."""
+    """Move the watermarks to the newest change read, short of any item to retry.
+
+    Items that ``failed`` do not hold it back: they are stored and tried again by later runs.
+    """
     retry = {c.request_id for c in changes if c.kind == "retry"}
     with database() as db:
         newest = watermark_after(((r.request_id, r.updated_at) for r in requests), retry)
@@ -198,7 +222,10 @@ def dispatch_stored_webhooks() -> int:
 def publish_changes(changes: list[Change], seen: int) -> list[dict[str, Any]]:
     """A table artifact of what reconciliation changed."""
     rows = [{"request": c.request_id, "change": c.kind, "detail": c.detail} for c in changes]
+    failed = sum(c.kind == "failed" for c in changes)
     description = f"Reconciled {seen} portal change(s): {len(changes)} applied or skipped"
+    if failed:
+        description += f"; {failed} FAILED (kept with their reason, tried again by the next run)"
     create_table_artifact(
         rows or [{"request": "-", "change": "nothing to do", "detail": ""}], description=description
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
@@ -43,6 +44,17 @@ from slate.settings import Settings, get_settings
 __all__ = ["HttpPortalClient"]
 
 M = TypeVar("M")
+
+
+def _segment(value: str) -> str:
+    """``value`` as one path segment: every reserved character encoded, dot segments refused.
+
+    Ids come from webhooks and listings, that is from outside: unencoded, ``../../etc/passwd``
+    would send the bearer token to another path of the portal's host.
+    """
+    if value in ("", ".", ".."):
+        raise InvalidInput(f"{value!r} is not an id", value=value, rule="path segment")
+    return quote(value, safe="")
 
 
 def _parse(adapter: TypeAdapter[M], response: httpx.Response, operation: str) -> M:
@@ -172,7 +184,7 @@ class HttpPortalClient(PortalClient):
         )
 
     def get_source_request(self, request_id: str) -> PortalSourceRequest:
-        return self._get(f"/v1/requests/{request_id}", _REQUEST, "getSourceRequest")
+        return self._get(f"/v1/requests/{_segment(request_id)}", _REQUEST, "getSourceRequest")
 
     def deliver(
         self,
@@ -192,14 +204,14 @@ class HttpPortalClient(PortalClient):
             )
         response = self._transport.request(
             "POST",
-            f"/v1/requests/{request_id}/deliveries",
+            f"/v1/requests/{_segment(request_id)}/deliveries",
             operation="createDelivery",
             json=_body(declaration),
         )
         created = _parse(_DELIVERY, response, "createDelivery")
         response = self._transport.request(
             "PUT",
-            f"/v1/deliveries/{created.delivery_id}/file",
+            f"/v1/deliveries/{_segment(created.delivery_id)}/file",
             operation="uploadDeliveryFile",
             content=lambda: _file_chunks(path, self._chunk_size, rate_limiter),
             headers={"Content-Type": "application/octet-stream", "Content-Length": str(declaration.size)},
@@ -207,10 +219,10 @@ class HttpPortalClient(PortalClient):
         return _parse(_DELIVERY, response, "uploadDeliveryFile")
 
     def get_delivery(self, delivery_id: str) -> PortalDelivery:
-        return self._get(f"/v1/deliveries/{delivery_id}", _DELIVERY, "getDelivery")
+        return self._get(f"/v1/deliveries/{_segment(delivery_id)}", _DELIVERY, "getDelivery")
 
     def list_deliveries(self, request_id: str) -> list[PortalDelivery]:
-        return self._get(f"/v1/requests/{request_id}/deliveries", _DELIVERIES, "listDeliveries")
+        return self._get(f"/v1/requests/{_segment(request_id)}/deliveries", _DELIVERIES, "listDeliveries")
 
     def list_redelivery_requests(
         self,
@@ -268,7 +280,7 @@ class HttpPortalClient(PortalClient):
     ) -> DownloadResult:
         return download_to(
             self._transport,
-            f"/v1/downloads/assets/{asset_id}/content",
+            f"/v1/downloads/assets/{_segment(asset_id)}/content",
             dest,
             sha256=sha256,
             chunk_size=self._chunk_size,
@@ -277,11 +289,11 @@ class HttpPortalClient(PortalClient):
         )
 
     def list_comments(self, request_id: str) -> list[Comment]:
-        return self._get(f"/v1/requests/{request_id}/comments", _COMMENTS, "listComments")
+        return self._get(f"/v1/requests/{_segment(request_id)}/comments", _COMMENTS, "listComments")
 
     def post_comment(self, request_id: str, body: str) -> Comment:
         return self._post(
-            f"/v1/requests/{request_id}/comments", NewComment(body=body), _COMMENT, "postComment"
+            f"/v1/requests/{_segment(request_id)}/comments", NewComment(body=body), _COMMENT, "postComment"
         )
 
     def cancel(self, request_id: str, reason: str = "") -> PortalSourceRequest:

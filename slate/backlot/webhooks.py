@@ -23,6 +23,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from slate.models import ID_MAX_LENGTH, ID_PATTERN
+
 __all__ = [
     "DEFAULT_TOLERANCE_SECONDS",
     "HEADER_ID",
@@ -61,6 +63,8 @@ class WebhookEvent(BaseModel):
     where the portal may grow without telling us: fields we do not know are accepted and kept
     (they are part of the stored body), and a type we do not know stays a plain string, so the
     event is stored and ignored (:attr:`known_type` is False) rather than refused and lost.
+    The request id must be an id (:data:`slate.models.ID_PATTERN`, at most the column's width):
+    it becomes a path segment of portal calls, so ``../../etc/passwd`` is refused at the door.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -70,7 +74,7 @@ class WebhookEvent(BaseModel):
         union_mode="left_to_right"
     )
     occurred_at: datetime
-    request_id: str | None = None
+    request_id: str | None = Field(default=None, min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)
     data: dict[str, Any] = Field(default_factory=dict)
 
     @property

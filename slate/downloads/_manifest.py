@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from slate.errors import StorageError
 from slate.logging import get_logger
+from slate.textsafe import spreadsheet_cell
 
 __all__ = ["MANIFEST_CSV", "MANIFEST_JSON", "FileStatus", "ManifestRow", "read_manifest", "write_manifest"]
 
@@ -92,13 +93,14 @@ def merge_rows(dest: Path, rows: list[ManifestRow]) -> list[ManifestRow]:
 
 
 def _csv_text(rows: list[ManifestRow]) -> str:
+    """The CSV for spreadsheets: names from the portal cannot become formulas (``=HYPERLINK(…)``)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         data = row.model_dump(mode="json")
         data["request_ids"] = ";".join(row.request_ids)
-        writer.writerow(data)
+        writer.writerow({k: spreadsheet_cell(v) if isinstance(v, str) else v for k, v in data.items()})
     return out.getvalue()
 
 

@@ -14,6 +14,8 @@ from slate.models._enums import (
 )
 from slate.models._files import FILE_EXTENSIONS, StoredFile, category_of
 from slate.models._records import (
+    ID_MAX_LENGTH,
+    ID_PATTERN,
     Asset,
     AssetVersion,
     AuditEvent,
@@ -26,6 +28,8 @@ from slate.models._records import (
 
 __all__ = [
     "FILE_EXTENSIONS",
+    "ID_MAX_LENGTH",
+    "ID_PATTERN",
     "Asset",
     "AssetCategory",
     "AssetColor",

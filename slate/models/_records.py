@@ -25,6 +25,8 @@ from slate.models._enums import (
 )
 
 __all__ = [
+    "ID_MAX_LENGTH",
+    "ID_PATTERN",
     "Asset",
     "AssetVersion",
     "AuditEvent",
@@ -33,6 +35,12 @@ __all__ = [
     "Service",
     "SourceRequest",
 ]
+
+#: What a portal id (a request id) may look like. It becomes a path segment of portal URLs, so
+#: no ``/``, no ``..``, nothing to encode: a letter or digit first, then letters, digits, ``. _ : -``.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+#: The request id column's width (``source_requests.request_id``).
+ID_MAX_LENGTH = 64
 
 
 class _Record(BaseModel):
@@ -45,7 +53,7 @@ class Service(_Record):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: ServiceType
-    other: str | None = None
+    other: str | None = Field(default=None, max_length=256)
 
     @model_validator(mode="after")
     def _other_needs_text(self) -> Service:
@@ -62,20 +70,22 @@ class Service(_Record):
 class SourceRequest(_Record):
     """One assignment: a deliverable asset the portal asks this vendor for."""
 
-    request_id: str = Field(min_length=1, max_length=64)
-    movie_id: str
-    title: str
-    show_name: str | None = None
+    # Limits are the widths of the ``source_requests`` columns (tests/harden checks they agree), so
+    # an out-of-range record from the portal is refused here, the same on SQLite and PostgreSQL.
+    request_id: str = Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)
+    movie_id: str = Field(max_length=64)
+    title: str = Field(max_length=512)
+    show_name: str | None = Field(default=None, max_length=512)
     season: int | None = None
     episode_number: int | None = None
-    episode_title: str | None = None
-    package_id: str | None = None
+    episode_title: str | None = Field(default=None, max_length=512)
+    package_id: str | None = Field(default=None, max_length=64)
     source_type: SourceType
     language: str = Field(min_length=1, max_length=35)
     service: Service | None = None
     due_date: date | None = None
-    content_partner: str | None = None
-    fulfillment_partner: str | None = None
+    content_partner: str | None = Field(default=None, max_length=256)
+    fulfillment_partner: str | None = Field(default=None, max_length=256)
     portal_status: PortalStatus = PortalStatus.OPEN
     material_status: MaterialStatus = MaterialStatus.NOT_RECEIVED
     runtime_seconds: Decimal | None = None

@@ -1,5 +1,6 @@
 """The domain database: rows, the connection and its migrations, and the queries Slate needs."""
 
+from slate.store import reconcile_failures as _reconcile_failures  # noqa: F401  # its table in Base
 from slate.store._database import Database, open_database
 from slate.store._queries import (
     audit_trail,

@@ -33,9 +33,9 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from slate.backlot.webhooks import EventType
+from slate.backlot.webhooks import EventType, WebhookEvent
 from slate.logging import bound, get_logger
 from slate.settings import Settings, get_settings
 from slate.store import Database
@@ -47,7 +47,7 @@ from slate.store.webhook_events import (
     record_outcomes,
 )
 from tasks.dispatch.flow_runs import RunCreator, RunResult, prefect_client
-from tasks.dispatch.routes import ROUTES, deployment_for, parameters_for, run_key
+from tasks.dispatch.routes import ROUTES, deployment_for, parameters_for, run_key, unrunnable
 
 __all__ = ["DispatchConfig", "DispatchReport", "Dispatcher", "dispatch_pending"]
 
@@ -144,6 +144,35 @@ def _outcome(
     )
 
 
+def _runnable(
+    entry: OutboxEntry, deployment: str, routes: Mapping[EventType, str]
+) -> WebhookEvent | DispatchOutcome:
+    """The stored event, or the outcome failing it at once because no run could ever carry it.
+
+    Events stored before the receiver refused such things (a NUL, parameters over Prefect's limit,
+    a request id that is not an id) are failed here with the reason, alone, before Prefect sees them.
+    """
+    try:
+        event = entry.event()
+    except ValidationError as exc:
+        reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    else:
+        refusal = unrunnable(event, routes)
+        if refusal is None:
+            return event
+        reason = refusal.reason
+    with bound(event_id=entry.event_id, request_id=entry.request_id):
+        log.warning("webhook event can never run; failed", deployment=deployment, error=reason)
+    return DispatchOutcome(
+        seq=entry.seq,
+        state=DispatchState.FAILED,
+        attempts=entry.attempts + 1,
+        deployment=deployment,
+        last_error=f"not runnable: {reason}",
+        next_attempt_at=None,
+    )
+
+
 def _ignored(entry: OutboxEntry) -> DispatchOutcome:
     with bound(event_id=entry.event_id, request_id=entry.request_id):
         log.info("webhook event ignored: no deployment routed for its type", event_type=entry.event_type)
@@ -166,8 +195,17 @@ async def _dispatch_batch(
             outcomes.append(_ignored(entry))
         else:
             groups.setdefault(deployment, []).append(entry)
-    for deployment, group in groups.items():
-        events = [entry.event() for entry in group]
+    for deployment, candidates in groups.items():
+        group, events = [], []
+        for entry in candidates:
+            checked = _runnable(entry, deployment, routes)
+            if isinstance(checked, DispatchOutcome):
+                outcomes.append(checked)
+            else:
+                group.append(entry)
+                events.append(checked)
+        if not group:
+            continue
         requests = [(run_key(event), parameters_for(deployment, event)) for event in events]
         await asyncio.sleep(0)
         results = await creator.create(deployment, requests)

@@ -10,7 +10,9 @@ request managed about 10 runs/s whatever the concurrency; bulk requests managed 
 
 A bulk request can fail item by item (SQLite's "database is locked" when the server's own services
 write at the same moment); such items are reported ``transient`` and simply asked for again. A
-server without the bulk endpoint (404/405) gets one request per run instead.
+bulk request that fails as a whole is asked for again run by run, so one bad run (which on
+PostgreSQL aborts its whole batch) fails alone. A server without the bulk endpoint (404/405) gets
+one request per run instead.
 """
 
 from __future__ import annotations
@@ -122,27 +124,37 @@ class RunCreator:
         return results
 
     async def _create_chunk(self, deployment_id: UUID, chunk: Sequence[RunRequest]) -> list[RunResult]:
-        if self._bulk:
-            body = [{"parameters": parameters, "idempotency_key": key} for key, parameters in chunk]
-            try:
-                response = await self.client.request(
-                    "POST",
-                    "/deployments/{id}/create_flow_run/bulk",  # type: ignore[arg-type]  # not in the client's route list
-                    path_params={"id": deployment_id},
-                    json=body,
-                )
-                items = response.json()["results"]
-                if len(items) == len(chunk):
-                    return [_item_result(item) for item in items]
-                return [RunResult(kind="transient", error="bulk answer did not match the request")] * len(
-                    chunk
-                )
-            except httpx.HTTPStatusError as exc:
-                if exc.response.status_code not in (404, 405):
-                    return [classify(exc)] * len(chunk)
-                self._bulk = False  # an older server: one request per run from now on
-            except Exception as exc:
+        results = await self._create_bulk(deployment_id, chunk) if self._bulk else None
+        if results is None:
+            return await self._create_each(deployment_id, chunk)
+        if len(chunk) > 1 and all(r.kind in ("transient", "permanent") for r in results):
+            return await self._isolate(deployment_id, chunk)
+        return results
+
+    async def _create_bulk(self, deployment_id: UUID, chunk: Sequence[RunRequest]) -> list[RunResult] | None:
+        """One bulk request for ``chunk``; None when the server has no bulk endpoint."""
+        body = [{"parameters": parameters, "idempotency_key": key} for key, parameters in chunk]
+        try:
+            response = await self.client.request(
+                "POST",
+                "/deployments/{id}/create_flow_run/bulk",  # type: ignore[arg-type]  # not in the client's route list
+                path_params={"id": deployment_id},
+                json=body,
+            )
+            items = response.json()["results"]
+            if len(items) == len(chunk):
+                return [_item_result(item) for item in items]
+            return [RunResult(kind="transient", error="bulk answer did not match the request")] * len(chunk)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code not in (404, 405):
                 return [classify(exc)] * len(chunk)
+            self._bulk = False  # an older server: one request per run from now on
+            return None
+        except Exception as exc:
+            return [classify(exc)] * len(chunk)
+
+    async def _create_each(self, deployment_id: UUID, chunk: Sequence[RunRequest]) -> list[RunResult]:
+        """One request per run; once the API is unreachable the rest are skipped."""
         results: list[RunResult] = []
         for key, parameters in chunk:
             if results and results[-1].kind in ("unreachable", "skipped"):
@@ -150,6 +162,25 @@ class RunCreator:
             else:
                 results.append(await self._create_one(deployment_id, key, parameters))
         return results
+
+    async def _isolate(self, deployment_id: UUID, chunk: Sequence[RunRequest]) -> list[RunResult]:
+        """A whole batch failed: ask for each run alone, so one bad item cannot hold up the others.
+
+        On PostgreSQL one run the server cannot store aborts the whole bulk transaction, and a
+        body over the size limit is refused whole (422). Alone, the good ones are created; an item
+        that still fails while others were created is at fault itself, so its failure counts as an
+        attempt (``permanent``) even if the server called it a 5xx: it is failed after
+        ``max_attempts`` instead of staying pending for ever.
+        """
+        results = await self._create_each(deployment_id, chunk)
+        if not any(r.kind == "created" for r in results):
+            return results
+        return [
+            RunResult(kind="permanent", error=f"{r.error} (refused alone; its batch-mates were created)")
+            if r.kind == "transient"
+            else r
+            for r in results
+        ]
 
     async def _create_one(self, deployment_id: UUID, key: str, parameters: dict[str, Any]) -> RunResult:
         try:

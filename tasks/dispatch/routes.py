@@ -13,20 +13,26 @@ Flows started for one event take it whole (``event``: the webhook body as JSON, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
+
+from prefect.settings import get_current_settings
+from pydantic import BaseModel, ConfigDict
 
 from slate.backlot.webhooks import EventType, WebhookEvent
 
 __all__ = [
     "PARAMETERS",
     "ROUTES",
+    "Unrunnable",
     "deployment_for",
     "event_parameters",
     "parameters_for",
     "request_parameters",
     "run_key",
+    "unrunnable",
 ]
 
 
@@ -88,3 +94,55 @@ def run_key(event: WebhookEvent) -> str:
     if event.type == EventType.DELIVERY_FAILED and data.get("deliveryId"):
         return f"redelivery:delivery:{data['deliveryId']}"
     return event.id
+
+
+class Unrunnable(BaseModel):
+    """Why no flow run can ever be created for an event, and the HTTP status the receiver answers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: int
+    reason: str
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def parameter_limit() -> int:
+    """Prefect's limit on a run's parameters, in bytes of compact JSON (0: no limit)."""
+    return int(get_current_settings().server.api.max_parameter_size)
+
+
+def unrunnable(event: WebhookEvent, routes: Mapping[EventType, str] = ROUTES) -> Unrunnable | None:
+    """Why ``event`` can never become a flow run, checked before anything is sent to Prefect.
+
+    * a NUL character anywhere: Prefect on PostgreSQL stores parameters as ``jsonb``, which
+      refuses ``\\u0000``, and the failure aborts the whole bulk request it is part of;
+    * parameters over Prefect's size limit (512 KiB by default): the server refuses the whole
+      bulk request with 422.
+
+    Either way asking again never helps, so the receiver refuses such an event at the door and the
+    dispatcher fails it at once (an event stored before these checks existed), with this reason.
+    """
+    if _holds_nul(event.model_dump(mode="json")):
+        return Unrunnable(
+            status=422, reason="the event holds a NUL character (\\u0000), which no run can carry"
+        )
+    deployment = deployment_for(event.type, routes)
+    limit = parameter_limit()
+    if deployment is None or limit <= 0:
+        return None
+    size = len(json.dumps(parameters_for(deployment, event), separators=(",", ":")).encode())
+    if size > limit:
+        return Unrunnable(
+            status=413,
+            reason=f"the event's run parameters would be {size:,} bytes; Prefect accepts at most {limit:,}",
+        )
+    return None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -97,3 +101,38 @@ def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.1) -> No
 def post(base_url: str, event: WebhookEvent, **kwargs: Any) -> httpx.Response:
     """POST one signed event to the receiver."""
     return httpx.post(f"{base_url}/webhooks", **{**signed(event), **kwargs}, timeout=10)
+
+
+@contextmanager
+def prefect_api_process(port: int, home: Path, database_url: str, *, timeout: float) -> Iterator[str]:
+    """A real Prefect API in a subprocess on ``port``, its own home and database; yields its API URL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=database_url,
+        PREFECT_UI_ENABLED="0",
+        PREFECT_SERVER_ANALYTICS_ENABLED="0",
+        PREFECT__SERVER_EPHEMERAL="1",
+    )
+    command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "error"]
+    process = subprocess.Popen(command, env=env)
+    api_url = f"http://127.0.0.1:{port}/api"
+    try:
+
+        def healthy() -> bool:
+            assert process.poll() is None, f"the Prefect server exited with {process.returncode}"
+            try:
+                return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(healthy, timeout=timeout, interval=0.3)
+        yield api_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -7,16 +7,12 @@ which is the event id.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
-import httpx
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import update
@@ -36,7 +32,15 @@ from slate.store.webhook_events import (
 )
 from tasks.dispatch.dispatcher import DispatchConfig, dispatch_pending
 from tasks.dispatch.routes import ROUTES, parameters_for, run_key
-from tests.deployments.helpers import free_port, make_event, post, runs_for, serving, wait_for
+from tests.deployments.helpers import (
+    free_port,
+    make_event,
+    post,
+    prefect_api_process,
+    runs_for,
+    serving,
+    wait_for,
+)
 from tests.deployments.stand_in_flows import STAND_INS
 from tests.fixtures.prefect_server import PrefectServer
 
@@ -216,36 +220,10 @@ def test_no_prefect_api_configured_is_refused_not_an_ephemeral_server(database: 
 @contextmanager
 def _prefect_server_on(port: int, home: Path) -> Iterator[str]:
     """A second, real Prefect API on ``port`` with its own home and SQLite database (as the harness)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(
-        PREFECT_HOME=str(home),
-        PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-        PREFECT_UI_ENABLED="0",
-        PREFECT_SERVER_ANALYTICS_ENABLED="0",
-        PREFECT__SERVER_EPHEMERAL="1",
-    )
-    command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "error"]
-    process = subprocess.Popen(command, env=env)
-    api_url = f"http://127.0.0.1:{port}/api"
-    try:
-
-        def healthy() -> bool:
-            assert process.poll() is None, f"the Prefect server exited with {process.returncode}"
-            try:
-                return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_for(healthy, timeout=120, interval=0.2)
+    with prefect_api_process(
+        port, home, f"sqlite+aiosqlite:///{home / 'prefect.db'}", timeout=120
+    ) as api_url:
         yield api_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.prefect

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +11,7 @@ from slate.backlot import RedeliveryRequest
 from slate.errors import ConflictError, PortalUnavailable, TransitionError
 from slate.reconcile import _failed, apply_redeliveries, watermark_after
 from slate.store import Database, RejectionRow
+from slate.store.reconcile_failures import list_failures
 from tests.slate.builders import create, put_version
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -40,6 +40,7 @@ def test_passing_failures_are_retried_and_refusals_are_skipped() -> None:
     assert _failed("SR-1", ConflictError("edited meanwhile")).kind == "retry"
     assert _failed("SR-1", PortalUnavailable("503", operation="get", status=503)).kind == "retry"
     assert _failed("SR-1", TransitionError("canceled")).kind == "skipped"
+    assert _failed("SR-1", ValueError("a bug")).kind == "failed"
 
 
 def test_what_reconcile_queues_for_a_rejection_is_stored_with_it_or_not_at_all(db: Database) -> None:
@@ -56,11 +57,16 @@ def test_what_reconcile_queues_for_a_rejection_is_stored_with_it_or_not_at_all(d
     def crash(_session: Session, _item: RedeliveryRequest) -> None:
         raise RuntimeError("worker died before the event was stored")
 
-    with pytest.raises(RuntimeError):
-        apply_redeliveries(db, [item], "test", on_recorded=crash)
-    with db.session() as session:  # neither the rejection nor its event: the next run sees it anew
+    failed = apply_redeliveries(db, [item], "test", on_recorded=crash)
+    assert [(c.kind, c.detail) for c in failed] == [
+        ("failed", "RuntimeError: worker died before the event was stored")
+    ]
+    with db.session() as session:  # neither the rejection nor its event: the next run applies it again
         assert session.scalar(select(RejectionRow)) is None
+        assert [f.item_id for f in list_failures(session)] == ["RR-9"]
 
     queued: list[str] = []
     changes = apply_redeliveries(db, [item], "test", on_recorded=lambda _s, i: queued.append(i.redelivery_id))
     assert [c.kind for c in changes] == ["redelivery"] and queued == ["RR-9"]
+    with db.session() as session:  # applied: its failure is forgotten
+        assert list_failures(session) == []

@@ -30,7 +30,9 @@ log = get_logger(__name__)
 def emit(session: Session, event_type: EventType, request_id: str | None, **data: Any) -> str:
     """Queue a webhook in the caller's transaction; returns its event id."""
     now = utcnow()
-    event = WebhookEvent(
+    # Built unchecked: the portal sends what it holds (even an id Slate refuses); judging it is the
+    # receiver's business, and a refused webhook must not make the portal's own change fail.
+    event = WebhookEvent.model_construct(
         id=new_id("EVT"), type=event_type, occurred_at=aware(now), request_id=request_id, data=data
     )
     session.add(
