@@ -96,11 +96,11 @@ def compute_figures(measured: Measured, labels: list[str], rules: AudioRules) ->
     samples = max(bands.shape[1] * measured.frame, 1)
     weights = [loudness_weight(label) for label in labels]
     floor = measured.frame * 10 ** (_SPEECH_FLOOR_DBFS / 10)
-    scores, periodicity = dialogue_scores(bands[:, :, 2], floor)
+    scores, periodicity = dialogue_scores(bands[:, :, 1], floor)
     silence = 10 ** (rules.silence_threshold_dbfs / 20)
     channels = []
     for index, label in enumerate(labels):
-        total, _, speech, high = (float(v) for v in totals[index])
+        total, speech, high = (float(v) for v in totals[index])
         channels.append(
             ChannelFigures(
                 label=label,
@@ -122,8 +122,8 @@ def compute_figures(measured: Measured, labels: list[str], rules: AudioRules) ->
     true_peak = float(measured.true_peak.max()) if labels else 0.0
     return Figures(
         channels=channels,
-        programme_loudness_lkfs=programme_loudness(bands[:, :, 1], weights, measured.frame),
-        loudness_range_lu=loudness_range(bands[:, :, 1], weights, measured.frame),
+        programme_loudness_lkfs=programme_loudness(measured.k_weighted, weights, measured.frame),
+        loudness_range_lu=loudness_range(measured.k_weighted, weights, measured.frame),
         true_peak_dbtp=db(true_peak),
         correlation=np.round(correlations(measured.gram), 4).tolist() if measured.gram.size else [],
     )
