@@ -25,6 +25,7 @@ import numpy.typing as npt
 import pytest
 import soundfile as sf
 
+from tests.validators.audio_media import ffmpeg_loudness
 from validators.audio import validate
 from validators.audio.analysis import programme_loudness
 from validators.audio.kweighting import KWeighting, k_weighting_sos
@@ -229,3 +230,21 @@ def test_filter_state_carries_across_chunks_of_any_length() -> None:
     bounds = [0, 1, 2, 999, 5_003, 12_000, 20_000]
     parts = [chunked.energies(signal[:, a:b]) for a, b in itertools.pairwise(bounds)]
     assert np.concatenate(parts, axis=1) == pytest.approx(whole, rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("rate", [44_100, 48_000])
+def test_low_frequency_content_agrees_with_ffmpeg(tmp_path: Path, rate: int) -> None:
+    """Where the per-frame weighting erred most (25–63 Hz), Slate and ffmpeg's meter agree to 0.1 LU."""
+    rng = np.random.default_rng(rate)
+    n = rate * 10
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1 / rate)
+    rumble = np.fft.irfft(spectrum * ((freqs >= 20) & (freqs <= 80)), n)
+    rumble *= dbfs(-26.0) / np.sqrt(np.mean(rumble**2))
+    left = rumble + sine(31.5, -20.0, 10.0, rate)
+    right = rumble + sine(50, -22.0, 10.0, rate)
+    path = tmp_path / "rumble.wav"
+    sf.write(path, np.stack([left, right]).T, rate, subtype="PCM_24")
+    measured = validate(path, QCContext(asset_type="me")).measurements
+    reference, _ = ffmpeg_loudness(path)
+    assert lkfs(measured) == pytest.approx(reference, abs=0.1)
