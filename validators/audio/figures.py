@@ -24,8 +24,9 @@ from validators.audio.rules import AudioRules
 __all__ = ["LOUDNESS_METHOD", "ChannelFigures", "Figures", "compute_figures"]
 
 LOUDNESS_METHOD = (
-    "programme loudness, ITU-R BS.1770-4 (K-weighted, 400 ms blocks, -70 LKFS absolute and "
-    "-10 LU relative gates, LFE excluded); not dialogue-gated"
+    "programme loudness, ITU-R BS.1770-4 (K-weighting filters, 400 ms blocks overlapping by 75%, "
+    "-70 LKFS absolute and -10 LU relative gates, surrounds weighted 1.41, LFE excluded); "
+    "not dialogue-gated"
 )
 #: A window is active for dialogue scoring when its speech band is above −70 dBFS.
 _SPEECH_FLOOR_DBFS = -70.0
