@@ -22,7 +22,6 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import sosfilt
 
 __all__ = ["KWeighting", "k_weighting_sos"]
 
@@ -90,6 +89,11 @@ class KWeighting:
     MIN_RATE = 8_000
 
     def __init__(self, channels: int, rate: int, frame: int) -> None:
+        # Imported when a meter is built, not with the package: scipy.signal costs about 80 MB of
+        # memory and half a second to import, which processes that only read findings need not pay.
+        from scipy.signal import sosfilt
+
+        self._sosfilt = sosfilt
         self.frame = frame
         self._sos = k_weighting_sos(rate)
         self._state = np.zeros((self._sos.shape[0], channels, 2))
@@ -100,7 +104,7 @@ class KWeighting:
         Samples after the last whole frame still pass through the filters (their state carries on),
         but their energy is not returned; callers feed blocks of whole frames except at the end.
         """
-        weighted, self._state = sosfilt(self._sos, block, axis=-1, zi=self._state)
+        weighted, self._state = self._sosfilt(self._sos, block, axis=-1, zi=self._state)
         whole = block.shape[1] // self.frame
         frames = np.asarray(weighted[:, : whole * self.frame], dtype=np.float64)
         frames = frames.reshape(block.shape[0], whole, self.frame)
