@@ -1,8 +1,9 @@
 """Turn the pass's raw figures into what the checks reason about: loudness, correlation, speech.
 
-* Programme loudness follows ITU-R BS.1770-4: K-weighted mean square per channel over 400 ms blocks
-  stepping by 100 ms, channel weights (LFE excluded, surrounds +1.5 dB), an absolute gate at −70 LKFS
-  and a relative gate 10 LU below. It is *programme* loudness, not dialogue-gated.
+* Programme loudness follows ITU-R BS.1770-4: K-weighted mean square per channel (the filters run
+  in time by the meter, summed per 50 ms frame) over 400 ms blocks stepping by 100 ms, channel
+  weights (LFE excluded, surrounds +1.5 dB), an absolute gate at −70 LKFS and a relative gate 10 LU
+  below. It is *programme* loudness, not dialogue-gated.
 * Loudness range follows EBU Tech 3342 (3 s windows, −70 LKFS and −20 LU gates, 10th to 95th
   percentile) and is reported as a measurement only.
 * Dialogue-likeness is the depth of the 2–8 Hz (syllabic) modulation of a channel's speech-band

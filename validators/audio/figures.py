@@ -24,8 +24,9 @@ from validators.audio.rules import AudioRules
 __all__ = ["LOUDNESS_METHOD", "ChannelFigures", "Figures", "compute_figures"]
 
 LOUDNESS_METHOD = (
-    "programme loudness, ITU-R BS.1770-4 (K-weighted, 400 ms blocks, -70 LKFS absolute and "
-    "-10 LU relative gates, LFE excluded); not dialogue-gated"
+    "programme loudness, ITU-R BS.1770-4 (K-weighting filters, 400 ms blocks overlapping by 75%, "
+    "-70 LKFS absolute and -10 LU relative gates, surrounds weighted 1.41, LFE excluded); "
+    "not dialogue-gated"
 )
 #: A window is active for dialogue scoring when its speech band is above −70 dBFS.
 _SPEECH_FLOOR_DBFS = -70.0
@@ -96,11 +97,11 @@ def compute_figures(measured: Measured, labels: list[str], rules: AudioRules) ->
     samples = max(bands.shape[1] * measured.frame, 1)
     weights = [loudness_weight(label) for label in labels]
     floor = measured.frame * 10 ** (_SPEECH_FLOOR_DBFS / 10)
-    scores, periodicity = dialogue_scores(bands[:, :, 2], floor)
+    scores, periodicity = dialogue_scores(bands[:, :, 1], floor)
     silence = 10 ** (rules.silence_threshold_dbfs / 20)
     channels = []
     for index, label in enumerate(labels):
-        total, _, speech, high = (float(v) for v in totals[index])
+        total, speech, high = (float(v) for v in totals[index])
         channels.append(
             ChannelFigures(
                 label=label,
@@ -122,8 +123,8 @@ def compute_figures(measured: Measured, labels: list[str], rules: AudioRules) ->
     true_peak = float(measured.true_peak.max()) if labels else 0.0
     return Figures(
         channels=channels,
-        programme_loudness_lkfs=programme_loudness(bands[:, :, 1], weights, measured.frame),
-        loudness_range_lu=loudness_range(bands[:, :, 1], weights, measured.frame),
+        programme_loudness_lkfs=programme_loudness(measured.k_weighted, weights, measured.frame),
+        loudness_range_lu=loudness_range(measured.k_weighted, weights, measured.frame),
         true_peak_dbtp=db(true_peak),
         correlation=np.round(correlations(measured.gram), 4).tolist() if measured.gram.size else [],
     )

@@ -2,10 +2,16 @@
 
 Each block (a few seconds, channels first) updates, vectorised with numpy:
 
-* band energies per 50 ms frame and channel (total, K-weighted, speech band, above the LFE cutoff),
-  from one real FFT per frame (see :mod:`validators.audio.dsp`);
+* K-weighted energy per 50 ms frame and channel, from BS.1770's two filters run over the samples
+  with their state carried from block to block (see :mod:`validators.audio.kweighting`);
+* band energies per 50 ms frame and channel (total, speech band, above the LFE cutoff), from one
+  real FFT per frame (see :mod:`validators.audio.dsp`);
 * a channel-by-channel product matrix per second, for correlation (duplicates, polarity);
 * sample peak, clipped runs and true peak per channel.
+
+True peak is the largest of the 4x-oversampled values and the samples themselves: the Annex 2
+filter's phases fall an eighth of a sample either side of each sample and pass it at 0.97, so a
+sample peak (a square wave's flat top) would otherwise read up to 0.25 dB low.
 
 True peak oversamples only where it can matter: an oversampled value is at most
 :data:`~validators.audio.dsp.TRUE_PEAK_L1` times the largest sample in its 12-sample window, so
@@ -24,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from validators.audio.dsp import TRUE_PEAK_L1, TRUE_PEAK_PHASES, band_weights
+from validators.audio.kweighting import KWeighting
 
 __all__ = ["FRAMES_PER_SECOND", "Measured", "Meter"]
 
@@ -46,6 +53,8 @@ class Measured:
     frames_read: int
     #: Sum of squares per channel, 50 ms frame and band (see ``dsp.BAND_NAMES``).
     bands: F64
+    #: Sum of squares of the K-weighted signal per channel and 50 ms frame (BS.1770-4).
+    k_weighted: F64
     #: Channel × channel sums of products, one matrix per second.
     gram: F64
     peak: F64
@@ -74,15 +83,20 @@ class Meter:
         self._weights = band_weights(rate, self.frame, speech_band, lfe_cutoff)
         self._clip_level, self._clip_run = clip_level, clip_min_run
         self._bands: list[F64] = []
+        # Below MIN_RATE the shelf's corner is past Nyquist: no K-weighting, no loudness.
+        self._k_filter = KWeighting(channels, rate, self.frame) if rate >= KWeighting.MIN_RATE else None
+        self._k_weighted: list[F64] = []
         self._grams: list[F64] = []
         self._pending = np.zeros((channels, 0), dtype=np.float32)
         self.position = 0
         self._peak = np.zeros(channels)
         self._tp = np.zeros(channels)
         self._tp_at = np.zeros(channels)
+        self._peak_at = np.zeros(channels)
         # Reused every block (fresh multi-megabyte arrays per block cost page faults): the
         # block with the previous block's last samples in front, the spectrum, its power.
-        self.block_frames = 4 * rate
+        # Blocks are whole frames (4 s at rates divisible by 20), so no frame straddles two.
+        self.block_frames = 4 * FRAMES_PER_SECOND * self.frame
         self._buffer = np.zeros((channels, _TAPS - 1 + self.block_frames), dtype=np.float32)
         shape = (channels, self.block_frames // self.frame, self.frame // 2 + 1)
         self._spectrum = np.empty(shape, dtype=np.complex64)
@@ -105,7 +119,11 @@ class Meter:
             return
         block = self._buffer[:, _TAPS - 1 : _TAPS - 1 + n]
         highs = np.maximum(block.max(axis=1), -block.min(axis=1)).astype(np.float64)
+        for channel in np.flatnonzero(highs > self._peak):
+            self._peak_at[channel] = (self.position + int(np.argmax(np.abs(block[channel])))) / self.rate
         np.maximum(self._peak, highs, out=self._peak)
+        if self._k_filter is not None:
+            self._k_weighted.append(self._k_filter.energies(block))
         self._spectral(block)
         self._correlation(block)
         self._clipping(block, highs)
@@ -126,15 +144,19 @@ class Meter:
         if self._pending.shape[1]:
             grams.append((self._pending @ self._pending.T).astype(np.float64)[None])
         empty_bands = np.zeros((self.channels, 0, self._weights.shape[1]))
+        sample_wins = self._peak > self._tp
         return Measured(
             rate=self.rate,
             frame=self.frame,
             frames_read=self.position,
             bands=np.concatenate(self._bands, axis=1) if self._bands else empty_bands,
+            k_weighted=(
+                np.concatenate(self._k_weighted, axis=1) if self._k_weighted else np.zeros((self.channels, 0))
+            ),
             gram=np.concatenate(grams) if grams else np.zeros((0, self.channels, self.channels)),
             peak=self._peak.copy(),
-            true_peak=self._tp.copy(),
-            true_peak_at=self._tp_at.copy(),
+            true_peak=np.maximum(self._tp, self._peak),
+            true_peak_at=np.where(sample_wins, self._peak_at, self._tp_at),
             clip_runs=self._clip_runs.copy(),
             clip_first=self._clip_first.copy(),
             clip_last=self._clip_last.copy(),
