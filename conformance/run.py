@@ -8,6 +8,10 @@ read in place, never copied. Each suite states what Slate must do with its docum
 * ``skynav-ttml1/invalid``: report each document with one of those codes, never accept it
   silently and never crash.
 
+For every document of a valid suite, the displayed timeline (what is on screen from each time on)
+is also compared with the reference reader's (ttconv's ISDs, as an IMSC player renders them): a
+document where they differ fails (``conformance.timeline``).
+
 Only the reading stage is judged: the profile's own rules (Netflix frame rates, a missing
 ``ttp:timeBase``) are delivery rules, not conformance, and these documents are not deliveries.
 
@@ -25,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.timeline import compare, reference_timeline
 from slate.settings import get_settings
 from validators.timed_text.readers import read_path
 
@@ -81,6 +86,11 @@ def judge(path: Path, valid: bool) -> str | None:
         return "; ".join(f"{f.code} {f.location}: {f.message}" for f in flagged) or "no document read"
     if not valid and not flagged:
         return "accepted silently (no parse, frame-rate or time-base finding)"
+    if valid and result.document is not None:
+        reference = reference_timeline(path)
+        differences = compare(reference, result.document) if reference is not None else []
+        if differences:
+            return f"displayed timeline differs from the reference reader's: {'; '.join(differences[:3])}"
     return None
 
 

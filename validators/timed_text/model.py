@@ -38,6 +38,10 @@ class Event:
     #: Vertical placement kept for writers ("top"/"bottom"), when the source said it.
     position: str | None = None
     italic: bool = False
+    #: Nothing in the file ends it (a TTML element with no end anywhere, an SCC caption still shown
+    #: when the data stops): it lasts to the programme's end, and ``end`` holds the last time the
+    #: file states until the validator knows that end.
+    open_ended: bool = False
 
     @property
     def text(self) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from validators.timed_text.checks._common import Check, Checker
 from validators.timed_text.checks.declaration import (
     check_frame_rate,
+    check_open_ended,
     check_program_bounds,
     check_start_offset,
     check_timebase,
+    resolve_open_ends,
 )
 from validators.timed_text.checks.reference import check_drift, check_forced_in_full, check_shot_changes
 from validators.timed_text.checks.text import check_glyphs, check_text
@@ -16,6 +18,8 @@ from validators.timed_text.checks.timing import check_durations, check_frame_ali
 __all__ = ["CHECKS", "Check", "Checker"]
 
 CHECKS: tuple[Check, ...] = (
+    resolve_open_ends,
+    check_open_ended,
     check_frame_rate,
     check_timebase,
     check_start_offset,

@@ -68,6 +68,10 @@ def read_vtt(text: str, name: str) -> ReadResult:
         if re.search(r"\bline:(0|[0-9]%|[1-3][0-9]%)", g[8]):
             event.position = "top"
         events.append(event)
+    if not events and not findings:
+        message = f"{name}: a WebVTT file with no cues: nothing is ever shown"
+        rule = "a timed-text file holds at least one cue"
+        findings.append(_parse_error(message, None, "TT_NO_EVENTS", rule))
     return ReadResult(Document(format="vtt", timescale=1000, events=events), findings)
 
 
@@ -115,11 +119,9 @@ def _bad_timing(name: str, line: int, text: str, fmt: str) -> Finding:
     return _parse_error(f"{name}: line {line}: {text.strip()!r} is not a {fmt} timing line", line)
 
 
-def _parse_error(message: str, line: int | None) -> Finding:
+def _parse_error(
+    message: str, line: int | None, code: str = "TT_PARSE_ERROR", rule: str = "well-formed SubRip/WebVTT"
+) -> Finding:
     return Finding(
-        code="TT_PARSE_ERROR",
-        severity=Severity.BLOCKER,
-        message=message,
-        location=Location(line=line),
-        rule="well-formed SubRip/WebVTT",
+        code=code, severity=Severity.BLOCKER, message=message, location=Location(line=line), rule=rule
     )
