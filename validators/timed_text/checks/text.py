@@ -1,27 +1,21 @@
 """Text checks: empty events, line count, line length, reading speed and glyphs.
 
 Counting follows the Netflix guide (shared/domain.md §1.3): spaces and punctuation count, line
-breaks do not, and in CJK languages half-width characters count one half. Counts are kept doubled
-so that halves stay integers.
+breaks do not, and in CJK languages half-width characters count one half; characters are what a
+viewer reads (grapheme clusters, direction marks left out: :mod:`validators.timed_text.counting`).
+Counts are kept doubled so that halves stay integers.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_right
 from fractions import Fraction
 
 from validators.base import Severity
 from validators.timed_text.checks._common import Checker, fmt
+from validators.timed_text.counting import count2
 
 __all__ = ["check_glyphs", "check_text"]
-
-
-def _width2(line: str, halves: bool) -> int:
-    """Twice the counted length of ``line``."""
-    if not halves:
-        return 2 * len(line)
-    return sum(1 if unicodedata.east_asian_width(ch) in ("H", "Na") else 2 for ch in line)
 
 
 def check_text(c: Checker) -> None:
@@ -47,7 +41,7 @@ def check_text(c: Checker) -> None:
                 rule=f"at most {max_lines} lines",
                 lines=len(lines),
             )
-        widths = [_width2(line, halves) for line in lines] if halves else [2 * len(line) for line in lines]
+        widths = [count2(line, halves) for line in lines]
         for number, width in enumerate(widths, 1):
             if width > max_len2:
                 c.finding(
