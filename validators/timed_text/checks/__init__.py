@@ -12,6 +12,7 @@ from validators.timed_text.checks.declaration import (
     resolve_open_ends,
 )
 from validators.timed_text.checks.reference import check_drift, check_forced_in_full, check_shot_changes
+from validators.timed_text.checks.style import TEXT_CHECKS
 from validators.timed_text.checks.text import check_glyphs, check_text
 from validators.timed_text.checks.timing import check_durations, check_frame_alignment, check_sequence
 
@@ -29,6 +30,7 @@ CHECKS: tuple[Check, ...] = (
     check_sequence,
     check_text,
     check_glyphs,
+    *TEXT_CHECKS,
     check_shot_changes,
     check_forced_in_full,
     check_drift,

@@ -22,6 +22,7 @@ _VTT_TIMING = re.compile(
 )
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _TOP = re.compile(r"\{\\an[789]\}")
+_VERTICAL = re.compile(r"\{\\an[79]\}")
 
 
 def read_srt(text: str, name: str) -> ReadResult:
@@ -99,7 +100,16 @@ def _event(begin: int, end: int, lines: list[str], timing_at: int, line_no: int)
     top = _TOP.search(joined) is not None
     italic = "<i>" in joined.lower()
     clean = [_plain(line) for line in raw]
-    return Event(begin, end, clean, source_line=line_no, position="top" if top else None, italic=italic)
+    return Event(
+        begin,
+        end,
+        clean,
+        source_line=line_no,
+        position="top" if top else None,
+        italic=italic,
+        raw_lines=raw,
+        vertical=_VERTICAL.search(joined) is not None,
+    )
 
 
 def _plain(line: str) -> str:

@@ -63,7 +63,8 @@ class _Reader:
 
     def read(self) -> ReadResult:
         self._check_tree(self.root)
-        events = self._events(Timeline(self.root, self.ns, self._time))
+        timeline = Timeline(self.root, self.ns, self._time)
+        events = self._events(timeline)
         document = Document(
             format="ttml",
             timescale=events[1],
@@ -146,6 +147,7 @@ class _Reader:
 
     # -- timing -------------------------------------------------------------------------------
     def _events(self, timeline: Timeline) -> tuple[list[Event], int]:
+        """Every stretch of displayed text as an event, in exact units of a common timescale."""
         pieces = self._pieces(timeline)
         known = [t for b, e, _, _, _ in pieces for t in (b, e) if t is not None]
         timescale = common_timescale(known)
@@ -154,6 +156,7 @@ class _Reader:
         horizon = max(known, default=Fraction(0))
         events = []
         line = self.xml.line
+        vertical = {id(s.node) for _, _, _, s, _ in pieces if timeline.vertical(s)}
         for begin, end, lines, shown, open_ended in pieces:
             stop = max(horizon, begin) if end is None else end
             if stop < begin and not shown.inverted:
@@ -170,6 +173,7 @@ class _Reader:
                     source_line=line(shown.node),
                     italic=_italic(shown.node),
                     open_ended=open_ended,
+                    vertical=id(shown.node) in vertical,
                 )
             )
         return events, timescale

@@ -175,9 +175,8 @@ class Timeline:
     # -- styles ---------------------------------------------------------------------------------
     def _styles(self) -> dict[str, dict[str, str]]:
         """Each ``style`` element's display and visibility, its referenced styles resolved."""
-        raw = {
-            s.attrib.get(_XML_ID, ""): s for s in self.root.iter(self._tag("style")) if s.attrib.get(_XML_ID)
-        }
+        raw = {s.attrib[_XML_ID]: s for s in self.root.iter(self._tag("style")) if s.attrib.get(_XML_ID)}
+        self._style_nodes = raw
         resolved: dict[str, dict[str, str]] = {}
 
         def resolve(key: str, seen: frozenset[str]) -> dict[str, str]:
@@ -312,6 +311,19 @@ class Timeline:
     def _hidden(self, node: ET.Element, t: Fraction) -> bool:
         """``display="none"`` or full transparency: the element and all it holds are not seen."""
         return self._value(node, "display", t) == "none" or _transparent(self._value(node, "opacity", t))
+
+    def vertical(self, shown: Shown) -> bool:
+        """Whether the ``p`` is set vertically: ``tts:writingMode`` tb… on it, an ancestor or its region."""
+        region = self.regions.get(shown.region) if shown.region else None
+        for node in [*([region] if region is not None else []), *shown.ancestors, shown.node]:
+            sources = [node, *(self._style_nodes.get(r) for r in node.attrib.get("style", "").split())]
+            if region is node:
+                sources += list(node.iter(self._tag("style")))
+            for source in sources:
+                for ns in _STYLE_NS:
+                    if source is not None and source.attrib.get(f"{{{ns}}}writingMode", "").startswith("tb"):
+                        return True
+        return False
 
     def _in_flow(self, span: ET.Element, walk: _Walk) -> bool:
         """Whether a span's text is read in the line: ruby annotations are not, nor other regions'."""
