@@ -22,7 +22,7 @@ from ttconv.isd import ISD
 
 from validators.timed_text.model import Document
 
-__all__ = ["Screen", "compare", "reference_timeline", "slate_timeline"]
+__all__ = ["Screen", "compare", "reference_timeline", "slate_timeline", "stated_expectations"]
 
 Screen = tuple[str, ...]
 _SPACE = re.compile(r"\s+")
@@ -115,4 +115,34 @@ def compare(reference: dict[Fraction, Screen], document: Document) -> list[str]:
         expected = reference.get(t, expected)
         if mine[t] != expected:
             problems.append(f"at {float(t):g} s: Slate shows {list(mine[t])}, the reference {list(expected)}")
+    return problems
+
+
+_APPEARS = re.compile(
+    r"(?:must|should) appear at ([\d.]+) seconds?"
+    r"(?: and (?:be remain visible to|remain visible to|disappear at|stay till) ([\d.]+) seconds?)?"
+)
+
+
+def stated_expectations(document: Document) -> list[str]:
+    """Where Slate disagrees with what a test document's own text says of it.
+
+    The W3C timing tests write their expectation into the text shown: "This text must appear at 5
+    seconds and disappear at 15 seconds", "This text must not appear". Each sentence is checked
+    against the events that show it: the first begins then, the last ends then.
+    """
+    problems = []
+    spans: dict[tuple[str, str, str | None], tuple[Fraction, Fraction]] = {}
+    for event in document.events:
+        text = _SPACE.sub(" ", " ".join(event.lines))
+        begin, end = document.seconds(event.begin), document.seconds(event.end)
+        if "must not appear" in text:
+            problems.append(f"{text[:50]!r} is shown from {float(begin):g} s")
+        for match in _APPEARS.finditer(text):
+            key = (match[0], match[1], match[2])
+            first, last = spans.get(key, (begin, end))
+            spans[key] = (min(first, begin), max(last, end))
+    for (sentence, appear, disappear), (begin, end) in spans.items():
+        if begin != Fraction(appear) or (disappear is not None and end != Fraction(disappear)):
+            problems.append(f"{sentence!r}: shown from {float(begin):g} s to {float(end):g} s")
     return problems

@@ -159,9 +159,11 @@ class _Reader:
         vertical = {id(s.node) for _, _, _, s, _ in pieces if timeline.vertical(s)}
         for begin, end, lines, shown, open_ended in pieces:
             stop = max(horizon, begin) if end is None else end
-            if stop < begin and not shown.inverted:
-                # Never active (its parent ended before it began): TTML drops it, the viewer never
-                # sees its text, so the reader says so rather than lose it quietly.
+            if stop <= begin and not (shown.inverted or open_ended):
+                # Never active (its parent ended when or before it began): TTML drops it, the
+                # viewer never sees its text, so the reader says so rather than lose it quietly.
+                if not any(lines):
+                    continue  # an empty paragraph: nothing to lose
                 at, parent_end = to_units(begin, timescale), to_units(stop, timescale)
                 self.findings.append(_never_shown(line(shown.node), at, parent_end, timescale))
                 continue
@@ -220,7 +222,8 @@ def _never_shown(line: int | None, begin: int, parent_end: int, timescale: int) 
     return Finding(
         code="TT_NEVER_SHOWN",
         severity=Severity.WARNING,
-        message=f"<p> begins at {format_timecode(begin, timescale, None)}, after its parent ends at "
+        message=f"<p> begins at {format_timecode(begin, timescale, None)}, "
+        f"{'after' if parent_end < begin else 'as'} its parent ends at "
         f"{format_timecode(parent_end, timescale, None)}: its text is never shown",
         location=Location(line=line),
         rule="TTML1 §10.4: a timed element is active only within its parent's interval",

@@ -57,7 +57,7 @@ class Shown:
     region: str | None
     #: Whether anything inside it is timed on its own (spans, ``br``, ``set``, ``seq``).
     varies: bool
-    #: Its own end came before its own begin (an authoring mistake kept for the checks).
+    #: Its own end is not after its own begin (an authoring mistake kept for the checks to name).
     inverted: bool = False
     #: ``xml:space="preserve"`` applies: a line feed in its text breaks the line.
     preserve: bool = False
@@ -146,7 +146,7 @@ class Timeline:
             if values:
                 self.sets.setdefault(id(ancestors[-1]) if ancestors else 0, []).append((bounded, values))
         elif node.tag == self.p:
-            inverted = explicit is not None and explicit < begin
+            inverted = explicit is not None and explicit <= begin
             shown = Interval(begin, explicit) if inverted else bounded
             varies = own == "seq" or any(self._timed_inside(d) for d in node.iter() if d is not node)
             preserve = self._preserve(path)
