@@ -16,7 +16,6 @@ from validators.base import Severity
 from validators.profiles import TextRule
 from validators.timed_text.checks._common import Checker
 from validators.timed_text.counting import count2
-from validators.timed_text.model import Event
 
 __all__ = [
     "TEXT_CHECKS",
@@ -42,10 +41,12 @@ _SEVERITY = {
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _ITALIC_TAG = re.compile(r"<\s*(/?)\s*i\s*>", re.IGNORECASE)
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\S( +)[!?).,؟،…]")
+_DASHES = frozenset("-‐–—")
 _DASH = re.compile(r"^([-‐–—])( ?)")
+_DIGIT = re.compile(r"\d")
 _THREE_DOTS = re.compile(r"(?<!\.)\.\.\.(?!\.)")
 _SMALL_NUMBER = re.compile(r"(?<![\w.:,])(10|[1-9])(?![\w:]|[.,]\d)")
-_SENTENCE_NUMBER = re.compile(r"(?:^|[.!?] +)(\d+) +[^\W\d_]")
+_SENTENCE_NUMBER = re.compile(r"(?:^|[.!?] +)(\d+) +[^\W\d_]", re.MULTILINE)
 _ROUND_OR_CURLY = re.compile(r"^\s*(?:[-‐–—] ?)?([({])([^(){}]*)([)}])\s*$")
 _SPEAKER_LABEL = re.compile(r"^\s*(?:[-‐–—] ?)?([A-Z][A-Z0-9 .'-]{1,30}):\s")
 
@@ -61,18 +62,20 @@ def _rule_finding(c: Checker, rule: TextRule, code: str, message: str, index: in
     c.finding(code, severity, message, index=index, rule=rule.source, fixable="fix" in evidence, **evidence)
 
 
-def _raw(event: Event) -> list[str]:
-    return [plain(line) for line in event.raw_lines] if event.raw_lines is not None else list(event.lines)
-
-
 def check_whitespace(c: Checker) -> None:
     """TT_WHITESPACE: a space at a line's start or end, two in a row, or before punctuation."""
     rule = c.rules.text_rules.whitespace
     if not rule.applies(c.language):
         return
     for index, event in enumerate(c.doc.events):
+        text = "\n".join(event.lines if event.raw_lines is None else event.raw_lines)
+        if "<" in text or "{" in text:
+            text = plain(text)
+        spaced = "  " in text or " \n" in text or "\n " in text or not _clean_ends(text)
+        if not spaced and not _SPACE_BEFORE_PUNCTUATION.search(text):
+            continue  # the common case: one pass over the text
         problems = []
-        for line in _raw(event):
+        for line in text.split("\n"):
             if line != line.strip(" "):
                 problems.append("a space at the start or end of a line")
             if "  " in line.strip(" "):
@@ -85,6 +88,10 @@ def check_whitespace(c: Checker) -> None:
             _rule_finding(c, rule, "TT_WHITESPACE", f"white space: {detail}", index, fix=fixed)
 
 
+def _clean_ends(text: str) -> bool:
+    return text[:1] != " " and text[-1:] != " "
+
+
 def _tidy(line: str) -> str:
     line = re.sub(r" {2,}", " ", line.strip(" "))
     return _SPACE_BEFORE_PUNCTUATION.sub(lambda m: m[0][0] + m[0][-1], line)
@@ -92,7 +99,7 @@ def _tidy(line: str) -> str:
 
 def dash_lines(lines: list[str]) -> list[bool]:
     """Which lines begin with a speaker dash."""
-    return [bool(_DASH.match(line)) for line in lines]
+    return [line[:1] in _DASHES for line in lines]
 
 
 def check_dual_speaker_dash(c: Checker) -> None:
@@ -105,11 +112,24 @@ def check_dual_speaker_dash(c: Checker) -> None:
         lines = [line for line in event.lines if line]
         if len(lines) != 2 or not any(dash_lines(lines)) or lines[1].startswith(("--", "...")):
             continue
+        if _in_style(lines, style):
+            continue
         speakers = [_DASH.sub("", line, count=1) for line in lines]
         expected = _dashed(speakers, style)
         if lines != expected:
             message = f"two speakers are written {' / '.join(expected)!r} in {c.language} ({style})"
             _rule_finding(c, rule, "TT_SPEAKER_DASH", message, index, style=style, fix=expected)
+
+
+def _in_style(lines: list[str], style: str) -> bool:
+    """The quick answer for the common, well-written event: dashes and spaces where the style says."""
+    space = not style.endswith("no-space")
+    first, second = lines
+    if (second[:1] in _DASHES) is False or (second[1:2] == " ") != space:
+        return False
+    if style.startswith("both"):
+        return first[:1] in _DASHES and (first[1:2] == " ") == space
+    return first[:1] not in _DASHES
 
 
 def _dashed(speakers: list[str], style: str) -> list[str]:
@@ -183,6 +203,8 @@ def check_numbers(c: Checker) -> None:
     starts = start.applies(c.language)
     for index, event in enumerate(c.doc.events):
         text = "\n".join(event.lines)
+        if not _DIGIT.search(text):
+            continue
         if words:
             found = [m[1] for m in _SMALL_NUMBER.finditer(text) if _stands_alone(text, m.end())]
             if found:
@@ -191,9 +213,9 @@ def check_numbers(c: Checker) -> None:
                     c, small, "TT_NUMBER_SPELL_OUT", f"write out numbers up to ten: {spelled}", index
                 )
         if starts:
-            leading = [m[1] for line in event.lines for m in _SENTENCE_NUMBER.finditer(line)]
+            leading = _SENTENCE_NUMBER.search(text)
             if leading:
-                message = f"a sentence begins with the number {leading[0]}: write it out"
+                message = f"a sentence begins with the number {leading[1]}: write it out"
                 _rule_finding(c, start, "TT_NUMBER_SENTENCE_START", message, index)
 
 
