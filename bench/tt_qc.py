@@ -34,7 +34,8 @@ def make_document(count: int) -> Document:
     for i in range(count):
         begin = (72 * i + 24) * frame
         end = begin + 48 * frame
-        text = [f"Subtitle {i}.", "A second line."]
+        # Two speakers: two short lines that the text rules keep apart (2 s allows 40 characters).
+        text = [f"-Subtitle {i}.", "-A second line."]
         if i % 50 == 1:
             end = begin + 10 * frame  # too short
         elif i % 50 == 2:

@@ -128,12 +128,12 @@ def _plan(
     rate: Fraction | None,
     target: Fraction | None,
 ) -> fixes.FixPlan:
-    """The corrections asked for; with none named, snap, close and extend."""
+    """The corrections asked for; with none named, snap, close, extend and the text rules' fixes."""
     from validators.timed_text import fixes
 
     steps = {name for name, on in (("snap", snap), ("close", close), ("extend", extend)) if on}
     if not steps and shift is None and target is None:
-        steps = {"snap", "close", "extend"}
+        steps = {"snap", "close", "extend", "text"}
     steps |= {"shift"} if shift else set()
     steps |= {"retime"} if target else set()
     return fixes.FixPlan(frozenset(steps), offset=offset, source_fps=rate, target_fps=target)

@@ -8,6 +8,12 @@ read in place, never copied. Each suite states what Slate must do with its docum
 * ``skynav-ttml1/invalid``: report each document with one of those codes, never accept it
   silently and never crash.
 
+For every document of a valid suite, the displayed timeline (what is on screen from each time on)
+is also compared with the reference reader's (ttconv's ISDs, as an IMSC player renders them): a
+document where they differ fails (``conformance.timeline``). So does one whose text states when it
+must appear ("This text must appear at 5 seconds and disappear at 15 seconds", "must not appear",
+as the W3C timing tests write) and is shown otherwise.
+
 Only the reading stage is judged: the profile's own rules (Netflix frame rates, a missing
 ``ttp:timeBase``) are delivery rules, not conformance, and these documents are not deliveries.
 
@@ -25,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.timeline import compare, reference_timeline, stated_expectations
 from slate.settings import get_settings
 from validators.timed_text.readers import read_path
 
@@ -81,6 +88,14 @@ def judge(path: Path, valid: bool) -> str | None:
         return "; ".join(f"{f.code} {f.location}: {f.message}" for f in flagged) or "no document read"
     if not valid and not flagged:
         return "accepted silently (no parse, frame-rate or time-base finding)"
+    if valid and result.document is not None:
+        reference = reference_timeline(path)
+        differences = compare(reference, result.document) if reference is not None else []
+        if differences:
+            return f"displayed timeline differs from the reference reader's: {'; '.join(differences[:3])}"
+        stated = stated_expectations(result.document)
+        if stated:
+            return f"not shown as the document's own text says: {'; '.join(stated[:3])}"
     return None
 
 

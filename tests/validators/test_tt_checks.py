@@ -103,11 +103,16 @@ def test_reading_speed_depends_on_asset_type_and_audience(tmp_path: Path) -> Non
 
 
 def test_glyphs_when_the_profile_lists_them(tmp_path: Path) -> None:
-    events = clean_events(2)
+    events = clean_events(3)
     events[1] = (ms(96), ms(144), "Smart “quotes”.")
     path = write(tmp_path, "gl.srt", srt(events))
     assert located(check(path), "TT_GLYPH") == []
-    report = check(path, overrides=["timed_text.glyph_ranges=[[32, 126]]"])
+    # The shipped list (netflix_glyphs.txt) refuses what no subtitle script holds: an emoji.
+    events[2] = (ms(168), ms(216), "Great \U0001f600")
+    emoji = check(write(tmp_path, "emoji.srt", srt(events)))
+    assert [f.evidence["characters"] for f in emoji.findings if f.code == "TT_GLYPH"] == [["U+1F600"]]
+    # A profile can put its own list in place of the shipped one.
+    report = check(path, overrides=["timed_text.glyph_list=''", "timed_text.glyph_ranges=[[32, 126]]"])
     assert located(report, "TT_GLYPH") == [(2, "00:00:04:00")]
     assert report.findings[0].evidence["characters"] == ["U+201C", "U+201D"]
 
@@ -180,7 +185,7 @@ def test_forced_narrative_must_be_in_the_full_file(tmp_path: Path) -> None:
         "fn.srt",
         srt(
             [
-                (ms(96), ms(144), "LINE NUMBER 1"),
+                (ms(96), ms(144), "LINE NUMBER 12"),
                 (ms(168), ms(216), "Not subtitled anywhere."),
                 (ms(240), ms(288), "Line"),  # a whole word of event 4: in it
                 (ms(312), ms(360), "numb"),  # only part of a word of event 5: not in it

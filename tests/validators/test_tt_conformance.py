@@ -75,3 +75,41 @@ def test_location_comes_from_the_setting(corpus: Path, monkeypatch: pytest.Monke
     monkeypatch.delenv("SLATE_CORPORA_DIR")
     reset_settings()
     assert corpora_dir().name == "corpora" and corpora_dir().parent.name == "shared"
+
+
+TIMED = (
+    '<tt xmlns="http://www.w3.org/ns/ttml"><body><div><p begin="1s" end="4s">'
+    '<span dur="1s">A</span> <span begin="2s">B</span></p></div></body></tt>'
+)
+
+
+def test_displayed_timeline_is_compared_with_the_reference_reader(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from conformance.timeline import compare, reference_timeline
+    from validators.timed_text.readers import read_path
+
+    path = tmp_path / "timed.ttml"
+    path.write_text(TIMED)
+    reference = reference_timeline(path)
+    document = read_path(path).document
+    assert reference is not None and document is not None
+    # ttconv and Slate both show "A" from 1 s to 2 s, nothing from 2 s to 3 s, "B" from 3 s to 4 s.
+    assert compare(reference, document) == []
+    late = document.with_events([replace(document.events[0], begin=document.events[0].begin + 1)])
+    assert compare(reference, late)[0].startswith("at 1 s: Slate shows []")
+
+
+def test_a_document_shown_otherwise_than_its_text_says_fails_the_run(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stated = (
+        '<tt xmlns="http://www.w3.org/ns/ttml"><body><div>'
+        '<p begin="5s" end="6s">This text must appear at 5 seconds and disappear at 6 seconds</p>'
+        '<p begin="1s" end="2s">This text must appear at 3 seconds</p></div></body></tt>'
+    )
+    (corpus / "w3c-imsc-tests/imsc1/ttml/stated.ttml").write_text(stated)
+    assert main(["--corpora", str(corpus)]) == 1
+    out = capsys.readouterr().out
+    assert "stated.ttml: not shown as the document's own text says" in out
+    assert "'must appear at 3 seconds': shown from 1 s to 2 s" in out

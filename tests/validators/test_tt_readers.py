@@ -257,8 +257,9 @@ def test_scc_roll_up_captions_scroll() -> None:
     assert result.document is not None
     assert [e.lines for e in result.document.events] == [["HI"], ["HI", "YO"]]
     frame = Fraction(1001, 30000)
-    # Non-drop labels: 00:00:03:00 is frame 90; each line shows once its 7 words are sent.
-    assert times(result.document) == [(37 * frame, 97 * frame), (97 * frame, 150 * frame)]
+    # Non-drop labels: 00:00:03:00 is frame 90; roll-up text shows the frame it arrives (the 7th
+    # word of its line, frame + 6), not once the row is complete.
+    assert times(result.document) == [(36 * frame, 96 * frame), (96 * frame, 150 * frame)]
 
 
 def test_lines_survive_comments_cdata_and_doctype() -> None:

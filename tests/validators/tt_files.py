@@ -31,7 +31,8 @@ def srt(events: list[tuple[int, int, str]]) -> str:
 
 def clean_events(count: int = 6) -> list[tuple[int, int, str]]:
     """Events that break no Netflix rule at 23.976: 2 s each, 1 s apart, on frames, short lines."""
-    return [(ms(72 * i + 24), ms(72 * i + 72), f"Line number {i}.") for i in range(count)]
+    # Numbers above ten are written as figures (numbers one to ten are spelled out).
+    return [(ms(72 * i + 24), ms(72 * i + 72), f"Line number {i + 11}.") for i in range(count)]
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

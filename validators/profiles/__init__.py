@@ -13,7 +13,14 @@ from validators.profiles._loader import (
     load_profile,
     parse_override,
 )
-from validators.profiles._model import ASSET_TYPE_ALIASES, LanguageRules, Profile, TimedTextRules
+from validators.profiles._model import (
+    ASSET_TYPE_ALIASES,
+    LanguageRules,
+    Profile,
+    TextRule,
+    TextRules,
+    TimedTextRules,
+)
 
 __all__ = [
     "ASSET_TYPE_ALIASES",
@@ -21,6 +28,8 @@ __all__ = [
     "LanguageRules",
     "Profile",
     "ProfileError",
+    "TextRule",
+    "TextRules",
     "TimedTextRules",
     "available_profiles",
     "load_profile",

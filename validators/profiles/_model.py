@@ -9,13 +9,27 @@ merged in by :meth:`Profile.for_asset` before a validator sees them.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from validators.audio.rules import AudioRules
 
-__all__ = ["ASSET_TYPE_ALIASES", "LanguageRules", "Profile", "TimedTextRules", "deep_merge"]
+__all__ = [
+    "ASSET_TYPE_ALIASES",
+    "DashRule",
+    "LanguageRules",
+    "LengthRule",
+    "NumberRule",
+    "Profile",
+    "TextRule",
+    "TextRules",
+    "TimedTextRules",
+    "deep_merge",
+    "read_glyph_list",
+]
 
 #: Names people use for the same asset type; the profile keys use the right-hand side.
 ASSET_TYPE_ALIASES: dict[str, str] = {"cc": "sdh", "fn": "forced", "subtitles": "subtitle"}
@@ -38,6 +52,81 @@ class LanguageRules(BaseModel):
     half_width_counts_half: bool = False
     #: Whether the 2-frame gap and bridge-gap rules apply (they do not for Japanese).
     gap_checks: bool = True
+
+
+class TextRule(BaseModel):
+    """One text rule of a style guide: on or off, the languages it covers, how much it matters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    #: Language tags (``pt-BR`` matches ``pt``) the rule covers; empty means every language.
+    languages: list[str] = Field(default_factory=list)
+    #: Languages it never covers (Japanese has its own guide for most of them).
+    except_languages: list[str] = Field(default_factory=list)
+    severity: Literal["info", "warning", "issue", "blocker"] = "issue"
+    #: Where the rule comes from, shown with each finding.
+    source: str = ""
+
+    def applies(self, code: str) -> bool:
+        """Whether the rule covers language ``code``."""
+        tag = code.lower().replace("_", "-")
+        keys = {tag, tag.split("-")[0]}
+        if not self.enabled or keys & set(self.except_languages):
+            return False
+        return not self.languages or bool(keys & set(self.languages))
+
+
+DashStyle = Literal["both-no-space", "both-space", "second-no-space", "second-space"]
+_DEFAULT_DASH: DashStyle = "both-no-space"
+
+
+class DashRule(TextRule):
+    """Two speakers in one event: which lines carry the dash, and whether a space follows it."""
+
+    #: Language → ``both-no-space`` (``-Hi.``/``-Hello.``), ``both-space``, ``second-no-space`` or
+    #: ``second-space`` (only the second speaker's line has the dash); ``default`` for the rest.
+    styles: dict[str, DashStyle] = Field(default_factory=lambda: {"default": _DEFAULT_DASH})
+
+    def style(self, code: str) -> str:
+        tag = code.lower().replace("_", "-")
+        for key in (tag, tag.split("-")[0], "default"):
+            if key in self.styles:
+                return self.styles[key]
+        return "both-no-space"
+
+
+class NumberRule(TextRule):
+    """Numbers written out: the words for one to ten, per language (the rule covers those languages)."""
+
+    words: dict[str, list[str]] = Field(default_factory=dict)
+
+    def words_for(self, code: str) -> list[str] | None:
+        tag = code.lower().replace("_", "-")
+        return self.words.get(tag) or self.words.get(tag.split("-")[0])
+
+
+class LengthRule(TextRule):
+    """A line-length limit for a layout the language-wide limit does not cover (vertical text)."""
+
+    max_characters: int = 11
+
+
+class TextRules(BaseModel):
+    """The style guide's text rules, each with its language scope (``netflix.toml`` says which)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    whitespace: TextRule = Field(default_factory=TextRule)
+    dual_speaker_dash: DashRule = Field(default_factory=DashRule)
+    italics_forbidden: TextRule = Field(default_factory=lambda: TextRule(enabled=False))
+    italic_tags: TextRule = Field(default_factory=TextRule)
+    ellipsis: TextRule = Field(default_factory=TextRule)
+    numbers_one_to_ten: NumberRule = Field(default_factory=NumberRule)
+    number_starts_sentence: NumberRule = Field(default_factory=NumberRule)
+    sdh_brackets: TextRule = Field(default_factory=lambda: TextRule(enabled=False))
+    fits_one_line: TextRule = Field(default_factory=TextRule)
+    vertical_line_length: LengthRule = Field(default_factory=lambda: LengthRule(languages=["ja"]))
 
 
 class TimedTextRules(BaseModel):
@@ -63,11 +152,23 @@ class TimedTextRules(BaseModel):
     start_offset_min_ms: int = 60_000
     #: Allowed characters as inclusive code point ranges; empty means no glyph check.
     glyph_ranges: list[tuple[int, int]] = Field(default_factory=list)
+    #: A glyph list shipped beside the profiles (one code point or range a line); its ranges are
+    #: added to ``glyph_ranges``.
+    glyph_list: str | None = None
+    text_rules: TextRules = Field(default_factory=TextRules)
     #: The audience is children: reading speed uses ``max_cps_children``.
     children: bool = False
     #: Offsets against a reference that change by more than this along the file are drift.
     drift_tolerance_frames: int = 2
     languages: dict[str, LanguageRules] = Field(default_factory=lambda: {"default": LanguageRules()})
+
+    @model_validator(mode="after")
+    def _load_glyph_list(self) -> TimedTextRules:
+        if self.glyph_list:
+            given = {(low, high) for low, high in self.glyph_ranges}
+            self.glyph_ranges = sorted(given | set(read_glyph_list(self.glyph_list)))
+            self.glyph_list = None  # read once: a copy of these rules must not add it again
+        return self
 
     def language(self, code: str) -> LanguageRules:
         """The rules for a language tag (``pt-BR`` falls back to ``pt``, then to ``default``)."""
@@ -111,6 +212,28 @@ class Profile(BaseModel):
         if children:
             data = deep_merge(data, {"timed_text": {"children": True}})
         return Profile.model_validate({**data, "per_asset_type": {}})
+
+
+@lru_cache(maxsize=8)
+def read_glyph_list(name: str) -> tuple[tuple[int, int], ...]:
+    """Code point ranges from a glyph list beside the profiles: ``U+0041`` or ``U+0041..U+005A``
+    a line, ``#`` starting a comment. ``ValueError`` (a profile error) when it cannot be read."""
+    path = Path(__file__).parent / name
+    if "/" in name or "\\" in name or not path.is_file():
+        raise ValueError(f"glyph list {name!r} is not a file beside the shipped profiles")
+    ranges = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        low, _, high = line.partition("..")
+        try:
+            first, last = int(low.strip()[2:], 16), int((high or low).strip()[2:], 16)
+        except ValueError as exc:
+            message = f"{name}: line {number}: {raw.strip()!r} is not U+XXXX or U+XXXX..U+YYYY"
+            raise ValueError(message) from exc
+        ranges.append((first, last))
+    return tuple(ranges)
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

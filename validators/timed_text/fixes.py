@@ -17,6 +17,7 @@ from validators.base import QCContext, Report
 from validators.profiles import TimedTextRules
 from validators.timed_text.checks._common import Checker, fmt
 from validators.timed_text.checks.declaration import check_start_offset
+from validators.timed_text.checks.style import TEXT_CHECKS
 from validators.timed_text.model import Document, common_timescale, format_timecode, to_units
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "close_gaps",
     "correct",
     "extend_min_duration",
+    "fix_text",
     "frame_exact",
     "plan_for_report",
     "retime",
@@ -162,6 +164,37 @@ def extend_min_duration(
     return FixResult(doc.with_events(events), changes)
 
 
+def fix_text(document: Document, rules: TimedTextRules, language: str) -> FixResult:
+    """The corrections the text rules give (spacing, dashes, italics, ellipses, brackets, one line).
+
+    Each pass runs the text checks and applies the first correction of each event; passes repeat
+    until none is left (a fix may reveal another: a joined line's three dots), at most five.
+    """
+    events = [replace(e, lines=list(e.lines)) for e in document.events]
+    changes: list[str] = []
+    context = QCContext(asset_type="subtitle", language=language)
+    for _ in range(5):
+        checker = Checker(document.with_events(events), rules, context, None)
+        for check in TEXT_CHECKS:
+            check(checker)
+        done: set[int] = set()
+        for finding in checker.findings:
+            index = (finding.location.event_index or 0) - 1
+            if finding.code not in FIXES_CODES["text"] or "fix" not in finding.evidence or index in done:
+                continue
+            done.add(index)
+            event = events[index]
+            lines = list(finding.evidence["fix"])
+            italic = event.italic and finding.code != "TT_ITALICS"
+            events[index] = replace(event, lines=lines, raw_lines=None, italic=italic)
+            changes.append(
+                f"event {index + 1}: {' / '.join(event.lines)!r} → {' / '.join(lines)!r} ({finding.code})"
+            )
+        if not done:
+            break
+    return FixResult(document.with_events(events), changes)
+
+
 def _tc(document: Document, units: int, fps: Fraction | None) -> str:
     return format_timecode(units, document.timescale, fps)
 
@@ -173,6 +206,16 @@ FIXES_CODES: dict[str, frozenset[str]] = {
     "snap": frozenset({"TT_NOT_FRAME_ALIGNED"}),
     "close": frozenset({"TT_BRIDGE_GAP", "TT_GAP"}),
     "extend": frozenset({"TT_MIN_DURATION"}),
+    "text": frozenset(
+        {
+            "TT_WHITESPACE",
+            "TT_SPEAKER_DASH",
+            "TT_ITALICS",
+            "TT_ELLIPSIS",
+            "TT_SDH_BRACKETS",
+            "TT_FITS_ONE_LINE",
+        }
+    ),
 }
 
 
@@ -198,7 +241,7 @@ def unchecked(codes: frozenset[str], *, fps: bool, reference: bool, gap_checks: 
 
 @dataclass(frozen=True)
 class FixPlan:
-    """Which corrections to make, in the order they run: shift, retime, snap, close, extend."""
+    """Which corrections to make, in the order they run: shift, retime, snap, close, extend, text."""
 
     steps: frozenset[str]
     offset: Fraction | None = None
@@ -231,6 +274,8 @@ def apply_plan(
     if "extend" in plan.steps:
         minimum = rules.min_duration_for(language)
         steps.append(extend_min_duration(current(), fps, minimum, rules.min_gap_frames))
+    if "text" in plan.steps:
+        steps.append(fix_text(current(), rules, language))
     return FixResult(current(), [change for step in steps for change in step.changes])
 
 

@@ -38,6 +38,15 @@ class Event:
     #: Vertical placement kept for writers ("top"/"bottom"), when the source said it.
     position: str | None = None
     italic: bool = False
+    #: Nothing in the file ends it (a TTML element with no end anywhere, an SCC caption still shown
+    #: when the data stops): it lasts to the programme's end, and ``end`` holds the last time the
+    #: file states until the validator knows that end.
+    open_ended: bool = False
+    #: The lines as the file writes them (markup and spacing kept), for the text rules that judge
+    #: them; None when the format has no such text (TTML collapses spaces, SCC has no markup).
+    raw_lines: list[str] | None = None
+    #: Set vertically (Japanese ``tts:writingMode`` tb…, or ``{\an7}``/``{\an9}`` in SubRip).
+    vertical: bool = False
 
     @property
     def text(self) -> str:

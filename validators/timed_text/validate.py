@@ -63,7 +63,7 @@ def validate_document(document: Document, context: QCContext, profile: Profile) 
     checker = Checker(document, rules, context, context.fps or document.frame_rate)
     for check in CHECKS:
         check(checker)
-    checker.measurements.update(_measurements(document, checker))
+    checker.measurements.update(_measurements(checker.doc, checker))
     findings = sorted(checker.findings, key=lambda f: f.location.event_index or 0)
     return Report(
         subject=document.format,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 from validators.base import Severity
@@ -9,7 +10,15 @@ from validators.timecode import TIMECODE_FORM, parse_timecode
 from validators.timed_text.checks._common import Checker, fmt
 from validators.timed_text.model import to_units
 
-__all__ = ["check_frame_rate", "check_program_bounds", "check_start_offset", "check_timebase", "origin_units"]
+__all__ = [
+    "check_frame_rate",
+    "check_open_ended",
+    "check_program_bounds",
+    "check_start_offset",
+    "check_timebase",
+    "origin_units",
+    "resolve_open_ends",
+]
 
 _HOUR_MS = 3_600_000
 
@@ -130,6 +139,40 @@ def check_start_offset(c: Checker) -> None:
         fixable=True,
         offset_ms=str(offset),
     )
+
+
+def resolve_open_ends(c: Checker) -> None:
+    """Events the file never ends last to the programme's end, when it is known.
+
+    A TTML element with no end anywhere and an SCC caption still shown when the data stops are
+    on screen until the programme ends (TTML2 §12.4: indefinite; CEA-608: until erased); the
+    readers mark them ``open_ended`` and hold the file's last time until this knows better.
+    """
+    duration = c.context.program_duration
+    if duration is None or not any(e.open_ended for e in c.doc.events):
+        return
+    try:
+        limit = origin_units(c) + to_units(duration, c.doc.timescale)
+    except ValueError:
+        return
+    events = [
+        replace(e, end=max(limit, e.begin), open_ended=False) if e.open_ended else e for e in c.doc.events
+    ]
+    c.doc = c.doc.with_events(events)
+
+
+def check_open_ended(c: Checker) -> None:
+    """TT_OPEN_ENDED: an event the file never ends, when the programme's end is not known."""
+    for index, event in enumerate(c.doc.events):
+        if event.open_ended:
+            c.finding(
+                "TT_OPEN_ENDED",
+                Severity.WARNING,
+                "nothing in the file ends it, so it stays on screen until the programme ends; "
+                "give the programme's duration to check it (its duration is not judged)",
+                index=index,
+                rule="an event with no end lasts to the programme's end (TTML2 §12.4, CEA-608 erase)",
+            )
 
 
 def check_program_bounds(c: Checker) -> None:

@@ -1,27 +1,22 @@
 """Text checks: empty events, line count, line length, reading speed and glyphs.
 
 Counting follows the Netflix guide (shared/domain.md §1.3): spaces and punctuation count, line
-breaks do not, and in CJK languages half-width characters count one half. Counts are kept doubled
-so that halves stay integers.
+breaks do not, and in CJK languages half-width characters count one half; characters are what a
+viewer reads (grapheme clusters, direction marks left out: :mod:`validators.timed_text.counting`).
+Counts are kept doubled so that halves stay integers.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from bisect import bisect_right
+import re
 from fractions import Fraction
+from functools import lru_cache
 
 from validators.base import Severity
 from validators.timed_text.checks._common import Checker, fmt
+from validators.timed_text.counting import count2
 
 __all__ = ["check_glyphs", "check_text"]
-
-
-def _width2(line: str, halves: bool) -> int:
-    """Twice the counted length of ``line``."""
-    if not halves:
-        return 2 * len(line)
-    return sum(1 if unicodedata.east_asian_width(ch) in ("H", "Na") else 2 for ch in line)
 
 
 def check_text(c: Checker) -> None:
@@ -47,7 +42,7 @@ def check_text(c: Checker) -> None:
                 rule=f"at most {max_lines} lines",
                 lines=len(lines),
             )
-        widths = [_width2(line, halves) for line in lines] if halves else [2 * len(line) for line in lines]
+        widths = [2 * len(line) if not halves and line.isascii() else count2(line, halves) for line in lines]
         for number, width in enumerate(widths, 1):
             if width > max_len2:
                 c.finding(
@@ -84,30 +79,32 @@ def check_text(c: Checker) -> None:
 
 def check_glyphs(c: Checker) -> None:
     """TT_GLYPH: characters outside the profile's allowed ranges (when it lists any)."""
-    ranges = sorted(c.rules.glyph_ranges)
-    if not ranges:
+    outside = _outside(tuple(c.rules.glyph_ranges))
+    if outside is None:
         return
-    starts = [low for low, _ in ranges]
-    allowed: dict[str, bool] = {}
     for index, event in enumerate(c.doc.events):
-        bad = []
-        for ch in "".join(event.lines):
-            ok = allowed.get(ch)
-            if ok is None:
-                slot = bisect_right(starts, ord(ch)) - 1
-                ok = allowed[ch] = slot >= 0 and ord(ch) <= ranges[slot][1]
-            if not ok and ch not in bad:
-                bad.append(ch)
-        if bad:
-            listed = ", ".join(f"U+{ord(ch):04X} {ch!r}" for ch in bad)
-            c.finding(
-                "TT_GLYPH",
-                Severity.ISSUE,
-                f"characters outside the allowed glyphs: {listed}",
-                index=index,
-                rule="only characters of the profile's glyph list",
-                characters=[f"U+{ord(ch):04X}" for ch in bad],
-            )
+        text = "".join(event.lines)
+        if not outside.search(text):
+            continue  # one pass in C over the common, clean event
+        bad = list(dict.fromkeys(outside.findall(text)))
+        listed = ", ".join(f"U+{ord(ch):04X} {ch!r}" for ch in bad)
+        c.finding(
+            "TT_GLYPH",
+            Severity.ISSUE,
+            f"characters outside the allowed glyphs: {listed}",
+            index=index,
+            rule="only characters of the profile's glyph list",
+            characters=[f"U+{ord(ch):04X}" for ch in bad],
+        )
+
+
+@lru_cache(maxsize=8)
+def _outside(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str] | None:
+    """A pattern matching one character outside ``ranges``; None when no list is given."""
+    if not ranges:
+        return None
+    allowed = "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges)
+    return re.compile(f"[^{allowed}]")
 
 
 def _half(doubled: int) -> Fraction:

@@ -25,6 +25,8 @@ def check_durations(c: Checker) -> None:
     min_ms = c.rules.min_duration_for(c.language)
     max_ms = c.rules.max_duration_ms
     for index, event in enumerate(c.doc.events):
+        if event.open_ended:
+            continue  # its end is the programme's, not known here (TT_OPEN_ENDED says so)
         duration = event.end - event.begin
         if duration <= 0:
             c.finding(

@@ -22,6 +22,7 @@ _VTT_TIMING = re.compile(
 )
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _TOP = re.compile(r"\{\\an[789]\}")
+_VERTICAL = re.compile(r"\{\\an[79]\}")
 
 
 def read_srt(text: str, name: str) -> ReadResult:
@@ -68,6 +69,10 @@ def read_vtt(text: str, name: str) -> ReadResult:
         if re.search(r"\bline:(0|[0-9]%|[1-3][0-9]%)", g[8]):
             event.position = "top"
         events.append(event)
+    if not events and not findings:
+        message = f"{name}: a WebVTT file with no cues: nothing is ever shown"
+        rule = "a timed-text file holds at least one cue"
+        findings.append(_parse_error(message, None, "TT_NO_EVENTS", rule))
     return ReadResult(Document(format="vtt", timescale=1000, events=events), findings)
 
 
@@ -95,7 +100,16 @@ def _event(begin: int, end: int, lines: list[str], timing_at: int, line_no: int)
     top = _TOP.search(joined) is not None
     italic = "<i>" in joined.lower()
     clean = [_plain(line) for line in raw]
-    return Event(begin, end, clean, source_line=line_no, position="top" if top else None, italic=italic)
+    return Event(
+        begin,
+        end,
+        clean,
+        source_line=line_no,
+        position="top" if top else None,
+        italic=italic,
+        raw_lines=raw,
+        vertical=_VERTICAL.search(joined) is not None,
+    )
 
 
 def _plain(line: str) -> str:
@@ -115,11 +129,9 @@ def _bad_timing(name: str, line: int, text: str, fmt: str) -> Finding:
     return _parse_error(f"{name}: line {line}: {text.strip()!r} is not a {fmt} timing line", line)
 
 
-def _parse_error(message: str, line: int | None) -> Finding:
+def _parse_error(
+    message: str, line: int | None, code: str = "TT_PARSE_ERROR", rule: str = "well-formed SubRip/WebVTT"
+) -> Finding:
     return Finding(
-        code="TT_PARSE_ERROR",
-        severity=Severity.BLOCKER,
-        message=message,
-        location=Location(line=line),
-        rule="well-formed SubRip/WebVTT",
+        code=code, severity=Severity.BLOCKER, message=message, location=Location(line=line), rule=rule
     )

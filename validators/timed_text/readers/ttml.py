@@ -8,9 +8,7 @@ as TTML1 §10.4 describes, bounded by their ancestors'.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from fractions import Fraction
 
 from validators.base import Finding, Location, Severity
@@ -24,6 +22,7 @@ from validators.timed_text.model import (
 )
 from validators.timed_text.readers._xml import XmlDocument, XmlError, parse_xml, split_tag
 from validators.timed_text.readers.ttml_time import parse_parameters, parse_time
+from validators.timed_text.readers.ttml_timeline import Shown, Timeline
 
 __all__ = ["read_ttml"]
 
@@ -33,13 +32,6 @@ TT_NAMESPACES = frozenset(
 _PARAM_NS = ("http://www.w3.org/ns/ttml#parameter", "http://www.w3.org/2006/10/ttaf1#parameter")
 _STYLE_NS = ("http://www.w3.org/ns/ttml#styling", "http://www.w3.org/2006/10/ttaf1#styling")
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
-_SPACE = re.compile(r"[ \t\r\n]+")
-
-
-@dataclass(slots=True)
-class _Interval:
-    begin: Fraction
-    end: Fraction | None  # None: indefinite, bounded only by the ancestors
 
 
 def read_ttml(data: bytes, name: str) -> ReadResult:
@@ -60,28 +52,19 @@ class _Reader:
         self.xml = document
         self.root = document.root
         self.ns = ns
-        #: The tags of the timed elements that hold events or contain them, in this namespace.
-        self.timed = frozenset(f"{{{ns}}}{name}" for name in ("body", "div", "p", "span", "br"))
-        self.p, self.br, self.span = (f"{{{ns}}}{name}" for name in ("p", "br", "span"))
         self.findings: list[Finding] = []
         self.params, problems = parse_parameters(_params_of(self.root))
         for attr, message in problems:
             self._param_problem(attr, message, document.line(self.root))
-        self.times: list[tuple[Fraction, Fraction | None, ET.Element]] = []
         #: Valid time attributes parsed while checking, so resolving does not parse them again.
         self.parsed: dict[tuple[int, str], Fraction] = {}
         #: Frame- and tick-based units seen in time expressions.
         self.units: set[str] = set()
-        #: ``p`` elements whose own end precedes their own begin: an authoring mistake that is
-        #: kept as a negative-duration event so the duration check names it, like SRT's.
-        self.inverted: set[int] = set()
 
     def read(self) -> ReadResult:
         self._check_tree(self.root)
-        body = self.root.find(f"{{{self.ns}}}body")
-        if body is not None:
-            self._resolve(body, Fraction(0), None, "par")
-        events = self._events()
+        timeline = Timeline(self.root, self.ns, self._time)
+        events = self._events(timeline)
         document = Document(
             format="ttml",
             timescale=events[1],
@@ -163,88 +146,61 @@ class _Reader:
         )
 
     # -- timing -------------------------------------------------------------------------------
-    def _resolve(self, node: ET.Element, base: Fraction, bound: Fraction | None, container: str) -> _Interval:
-        """The active interval of ``node`` whose sync base is ``base``, within ``bound``."""
-        offset = self._time(node, "begin")
-        begin = base if offset is None else (base + offset if base else offset)
-        explicit = self._explicit_end(node, base, begin)
-        limit = _min(explicit, bound)
-        own = node.attrib.get("timeContainer", "par").strip()
-        children = [c for c in node if c.tag in self.timed]
-        ends: list[Fraction | None] = []
-        cursor: Fraction | None = begin
-        for child in children:
-            if own == "seq":
-                if cursor is None:
-                    break
-                interval = self._resolve(child, cursor, limit, "seq")
-                cursor = interval.end
-            else:
-                interval = self._resolve(child, begin, limit, "par")
-            ends.append(interval.end)
-        if explicit is not None:
-            end: Fraction | None = explicit
-        elif not children:
-            end = begin if own == "seq" and container == "seq" else None
-        elif own == "seq":
-            end = ends[-1] if ends else begin
-        else:
-            end = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
-        if node.tag == self.p and explicit is not None and explicit < begin:
-            self.inverted.add(id(node))
-        else:
-            end = _min(end, bound)
-        if node.tag == self.p:
-            self.times.append((begin, end, node))
-        return _Interval(begin, end)
-
-    def _explicit_end(self, node: ET.Element, base: Fraction, begin: Fraction) -> Fraction | None:
-        end = self._time(node, "end")
-        dur = self._time(node, "dur")
-        candidates = []
-        if end is not None:
-            candidates.append(base + end if base else end)
-        if dur is not None:
-            candidates.append(begin + dur)
-        return min(candidates) if candidates else None
-
-    def _events(self) -> tuple[list[Event], int]:
-        known = [t for b, e, _ in self.times for t in (b, e) if t is not None]
+    def _events(self, timeline: Timeline) -> tuple[list[Event], int]:
+        """Every stretch of displayed text as an event, in exact units of a common timescale."""
+        pieces = self._pieces(timeline)
+        known = [t for b, e, _, _, _ in pieces for t in (b, e) if t is not None]
         timescale = common_timescale(known)
-        units = [
-            (to_units(b, timescale), None if e is None else to_units(e, timescale), n)
-            for b, e, n in self.times
-        ]
-        # An event with no end anywhere up its ancestors lasts until the last time the file states.
-        horizon = max((u for b, e, _ in units for u in (b, e) if u is not None), default=0)
+        # An event with no end anywhere up its ancestors lasts to the programme's end; until the
+        # validator knows it, its end is the last time the file states (never before its begin).
+        horizon = max(known, default=Fraction(0))
         events = []
         line = self.xml.line
-        for begin, end, node in units:
-            stop = horizon if end is None else end
-            if stop < begin and id(node) not in self.inverted:
-                # Never active (its parent ended before it began): TTML drops it, the viewer never
-                # sees its text, so the reader says so rather than lose it quietly.
-                self.findings.append(_never_shown(line(node), begin, stop, timescale))
+        vertical = {id(s.node) for _, _, _, s, _ in pieces if timeline.vertical(s)}
+        for begin, end, lines, shown, open_ended in pieces:
+            stop = max(horizon, begin) if end is None else end
+            if stop <= begin and not (shown.inverted or open_ended):
+                # Never active (its parent ended when or before it began): TTML drops it, the
+                # viewer never sees its text, so the reader says so rather than lose it quietly.
+                if not any(lines):
+                    continue  # an empty paragraph: nothing to lose
+                at, parent_end = to_units(begin, timescale), to_units(stop, timescale)
+                self.findings.append(_never_shown(line(shown.node), at, parent_end, timescale))
                 continue
-            events.append(Event(begin, stop, self._lines(node), source_line=line(node), italic=_italic(node)))
+            events.append(
+                Event(
+                    to_units(begin, timescale),
+                    to_units(stop, timescale),
+                    lines,
+                    source_line=line(shown.node),
+                    italic=_italic(shown.node),
+                    open_ended=open_ended,
+                    vertical=id(shown.node) in vertical,
+                )
+            )
         return events, timescale
 
-    def _lines(self, node: ET.Element) -> list[str]:
-        """The text of a ``p``: spans' text included, ``br`` as a line break, whitespace collapsed."""
-        parts: list[str] = []
-        self._collect(node, parts)
-        return [_collapse(line) for line in "".join(parts).split("\n")]
-
-    def _collect(self, node: ET.Element, parts: list[str]) -> None:
-        if node.text:
-            parts.append(node.text.replace("\n", " "))
-        for child in node:
-            if child.tag == self.br:
-                parts.append("\n")
-            elif child.tag == self.span:
-                self._collect(child, parts)
-            if child.tail:
-                parts.append(child.tail.replace("\n", " "))
+    def _pieces(self, timeline: Timeline) -> list[tuple[Fraction, Fraction | None, list[str], Shown, bool]]:
+        """(begin, end, lines, paragraph, open-ended) for every stretch of displayed text."""
+        pieces = []
+        for shown in timeline.paragraphs:
+            interval = shown.interval
+            if timeline.regions and shown.region not in timeline.regions:
+                named = timeline.span_regions(shown)
+                if not named:
+                    self.findings.append(_not_in_region(self.xml.line(shown.node), shown.region))
+                for region in named:
+                    for begin, end, lines in timeline.segments(shown, region) or []:
+                        pieces.append((begin, end, lines, shown, end is None))
+                continue
+            segments = timeline.segments(shown)
+            if segments is None:
+                lines = timeline.static_lines(shown)
+                pieces.append((interval.begin, interval.end, lines, shown, interval.end is None))
+                continue
+            for begin, end, lines in segments:
+                pieces.append((begin, end, lines, shown, end is None))
+        return pieces
 
 
 def _params_of(node: ET.Element) -> dict[str, str]:
@@ -258,33 +214,30 @@ def _params_of(node: ET.Element) -> dict[str, str]:
     return found
 
 
-def _collapse(line: str) -> str:
-    """XML whitespace runs as one space, trimmed (the regex only when there is a run to collapse)."""
-    if "  " in line or "\t" in line or "\r" in line:
-        line = _SPACE.sub(" ", line)
-    return line.strip(" ")
-
-
 def _italic(node: ET.Element) -> bool:
     return any(node.attrib.get(f"{{{ns}}}fontStyle") == "italic" for ns in _STYLE_NS)
-
-
-def _min(a: Fraction | None, b: Fraction | None) -> Fraction | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
 
 
 def _never_shown(line: int | None, begin: int, parent_end: int, timescale: int) -> Finding:
     return Finding(
         code="TT_NEVER_SHOWN",
         severity=Severity.WARNING,
-        message=f"<p> begins at {format_timecode(begin, timescale, None)}, after its parent ends at "
+        message=f"<p> begins at {format_timecode(begin, timescale, None)}, "
+        f"{'after' if parent_end < begin else 'as'} its parent ends at "
         f"{format_timecode(parent_end, timescale, None)}: its text is never shown",
         location=Location(line=line),
         rule="TTML1 §10.4: a timed element is active only within its parent's interval",
+    )
+
+
+def _not_in_region(line: int | None, region: str | None) -> Finding:
+    where = f"in region {region!r}, which is not defined" if region else "in no region"
+    return Finding(
+        code="TT_NEVER_SHOWN",
+        severity=Severity.WARNING,
+        message=f"<p> is {where} while the document defines regions: a player shows nothing",
+        location=Location(line=line),
+        rule="TTML1 §9.3: content shows only in a region; with regions defined, it must name one",
     )
 
 
