@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 
 from cli._qc_common import fail
 from slate.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from slate.imf import Finding
 
 __all__ = ["app"]
 
@@ -48,15 +51,12 @@ def validate(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _print(findings: list[object], path: Path) -> None:
-    from slate.imf import Finding
-
+def _print(findings: list[Finding], path: Path) -> None:
     console = Console(width=160)
     table = Table(title=f"IMF {path}", show_lines=False)
     for column in ("level", "axis", "code", "file", "message"):
         table.add_column(column)
     for finding in findings:
-        assert isinstance(finding, Finding)
         style = _STYLE.get(finding.level.value, "")
         table.add_row(
             finding.level.value, finding.axis.value, finding.code, finding.file, finding.message, style=style
