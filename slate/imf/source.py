@@ -60,8 +60,8 @@ def unpack_zip(path: Path, dest: Path) -> Path:
     Members are copied by streaming, so a 4 GiB ZIP64 member never sits in memory.
     """
     with zipfile.ZipFile(path) as archive:
-        dest.mkdir(parents=True, exist_ok=True)
         check_members(archive, dest)
+        dest.mkdir(parents=True, exist_ok=True)
         root = dest.resolve()
         for info in archive.infolist():
             target = root / info.filename
