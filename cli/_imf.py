@@ -19,6 +19,8 @@ from cli._qc_common import fail
 from slate.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from lxml import etree
+
     from slate.imf import Finding
 
 __all__ = ["app"]
@@ -65,3 +67,46 @@ def _print(findings: list[Finding], path: Path) -> None:
         console.print(table)
     else:
         console.print(f"[green]{path}: no finding[/]")
+
+
+@app.command("trim")
+def trim(
+    package: Annotated[Path, typer.Argument(help="The source package folder (or ZIP).")],
+    in_frame: Annotated[int, typer.Option("--in", help="First frame kept (composition edit rate).")],
+    out_frame: Annotated[int, typer.Option("--out", help="First frame no longer kept (exclusive).")],
+    dest: Annotated[Path, typer.Option("--dest", help="Empty folder for the new package.")],
+    supplemental: Annotated[
+        bool, typer.Option("--supplemental", help="Reference the original's track files, copy none.")
+    ] = False,
+    cpl: Annotated[str | None, typer.Option("--cpl", help="CPL Id when the package holds several.")] = None,
+    drop: Annotated[
+        list[str] | None, typer.Option("--drop-track", help="TrackId of a virtual track to leave out.")
+    ] = None,
+) -> None:
+    """Write a new package whose CPL plays frames [in, out) of the source composition."""
+    from slate.imf.editor import drop_track
+    from slate.imf.editor import trim as trim_cpl
+    from slate.imf.package import load_package
+    from slate.imf.rewrite import write_edited
+
+    if package.is_file():
+        raise fail("trim reads a package folder; unpack the ZIP with 'slate imf validate' first")
+    source = load_package(package)
+    cpl_id = cpl or (next(iter(source.cpls)) if len(source.cpls) == 1 else None)
+    if cpl_id is None:
+        raise fail(f"{package} holds {len(source.cpls)} CPLs; name one with --cpl")
+
+    def edit(root: etree._Element) -> None:
+        for track in drop or []:
+            drop_track(root, track)
+        trim_cpl(root, in_frame, out_frame)
+
+    try:
+        written = write_edited(source, cpl_id, dest, edit, supplemental=supplemental)
+    except InvalidInput as exc:
+        raise fail(exc.message) from exc
+    kind = "supplemental" if supplemental else "complete"
+    Console().print(
+        f"[green]{kind} package[/] {written.folder}: CPL {written.cpl_id} "
+        f"({out_frame - in_frame} frames), {len(written.entries)} assets in its PKL"
+    )

@@ -162,8 +162,22 @@ def cpl_xml(
     )
 
 
+OPL = "http://www.smpte-ra.org/schemas/2067-100/2014"
+
+
+def opl_xml(opl_id: str, cpl_id: str) -> str:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<OutputProfileList xmlns="{OPL}" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<Id>{opl_id}</Id><IssueDate>2026-01-01T00:00:00Z</IssueDate>"
+        f"<CompositionPlaylistId>{cpl_id}</CompositionPlaylistId><MacroList>"
+        '<Macro xsi:type="PresetMacroType"><Name>preset</Name><Preset>playback_cpl</Preset></Macro>'
+        "</MacroList></OutputProfileList>"
+    )
+
+
 def write_package(
-    dest: Path, tracks: list[Track], rate: tuple[int, int] = (24, 1), **cpl: str
+    dest: Path, tracks: list[Track], rate: tuple[int, int] = (24, 1), *, with_opl: bool = False, **cpl: str
 ) -> dict[str, str]:
     """Write ASSETMAP.xml, a PKL and a CPL for ``tracks`` into ``dest`` (essence copied in)."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -176,6 +190,10 @@ def write_package(
     cpl_name = f"CPL_{cpl_id[9:]}.xml"
     (dest / cpl_name).write_text(cpl_xml(cpl_id, rate, tracks, **cpl))
     files.append((cpl_id, cpl_name, "text/xml"))
+    if with_opl:
+        opl_id = urn()
+        (dest / f"OPL_{opl_id[9:]}.xml").write_text(opl_xml(opl_id, cpl_id))
+        files.append((opl_id, f"OPL_{opl_id[9:]}.xml", "text/xml"))
     assets = "".join(
         f"<Asset><Id>{asset_id}</Id><Hash>{sha1_b64((dest / name).read_bytes())}</Hash>"
         f"<Size>{(dest / name).stat().st_size}</Size><Type>{kind}</Type>"
