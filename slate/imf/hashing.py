@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from contextlib import ExitStack
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -29,14 +30,21 @@ def digest_bytes(data: bytes) -> Digest:
     return Digest(size=len(data), sha1=base64.b64encode(hashlib.sha1(data).digest()).decode())
 
 
-def digest_file(path: Path) -> Digest:
-    """Stream ``path`` through SHA-1 with one reused buffer."""
+def digest_file(path: Path, copy_to: Path | None = None) -> Digest:
+    """Stream ``path`` through SHA-1 with one reused buffer, writing it to ``copy_to`` if given.
+
+    Copying and hashing in the same pass is how the CPL editor writes a new package: the PKL then
+    states the digest of the bytes written, read once.
+    """
     sha1 = hashlib.sha1()
     buffer = bytearray(_BLOCK)
     view = memoryview(buffer)
     size = 0
-    with path.open("rb", buffering=0) as stream:
+    with path.open("rb", buffering=0) as stream, ExitStack() as stack:
+        out = stack.enter_context(copy_to.open("wb")) if copy_to is not None else None
         while count := stream.readinto(buffer):
             sha1.update(view[:count])
+            if out is not None:
+                out.write(view[:count])
             size += count
     return Digest(size=size, sha1=base64.b64encode(sha1.digest()).decode())

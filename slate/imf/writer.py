@@ -5,8 +5,6 @@ bytes on disk.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,14 +13,13 @@ from typing import Any
 from lxml import etree
 from pydantic import BaseModel
 
-from slate.imf.hashing import Digest, digest_bytes
+from slate.imf.hashing import Digest, digest_bytes, digest_file
 
 __all__ = ["Entry", "copy_hashed", "new_urn", "now", "write_assetmap", "write_pkl", "xml_bytes"]
 
 AM_NS = "http://www.smpte-ra.org/schemas/429-9/2007/AM"
 PKL_NS = "http://www.smpte-ra.org/schemas/2067-2/2016/PKL"
 SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
-_BLOCK = 4 * 1024 * 1024
 
 
 class Entry(BaseModel):
@@ -47,17 +44,8 @@ def xml_bytes(root: etree._Element) -> bytes:
 
 
 def copy_hashed(source: Path, target: Path) -> Digest:
-    """Copy ``source`` to ``target``, computing size and SHA-1 of the bytes written, in one pass."""
-    sha1 = hashlib.sha1()
-    size = 0
-    buffer = bytearray(_BLOCK)
-    view = memoryview(buffer)
-    with source.open("rb", buffering=0) as src, target.open("wb") as out:
-        while count := src.readinto(buffer):
-            sha1.update(view[:count])
-            out.write(view[:count])
-            size += count
-    return Digest(size=size, sha1=base64.b64encode(sha1.digest()).decode())
+    """Copy ``source`` to ``target``; the digest is of the bytes written, in the same pass."""
+    return digest_file(source, copy_to=target)
 
 
 def _default_ns(uri: str) -> Any:
