@@ -89,14 +89,15 @@ def _check_references(composition: Composition, out: Findings) -> None:
 
 
 def _check_homogeneous(composition: Composition, by_id: dict[str, EssenceDescriptor], out: Findings) -> None:
+    signatures = {d.id: signature(d.descriptor) for d in by_id.values() if d.descriptor is not None}
     for track_id, sequences in composition.tracks().items():
         if sequences[0].kind == MARKER:
             continue
         found = {
-            signature(d.descriptor)
+            signatures[r.source_encoding]
             for s in sequences
             for r in s.resources
-            if (d := by_id.get(r.source_encoding or "")) is not None and d.descriptor is not None
+            if r.source_encoding in signatures
         }
         if len(found) > 1:
             out.add(
