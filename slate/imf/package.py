@@ -45,17 +45,27 @@ class Package(BaseModel):
 
 
 def find_assetmap(root: Path, out: Findings) -> Path | None:
-    """The ASSETMAP at the root of the volume (Basic Map Profile), else None with a finding."""
-    for name in ("ASSETMAP.xml", "ASSETMAP"):
+    """The ASSETMAP at the root or in one top-level folder (ST 429-9 Basic Map Profile v2).
+
+    A ZIP often wraps its package in one folder, which the profile allows; an ASSETMAP deeper
+    than that is an error, and so are two top-level ones (which package is meant is unclear).
+    """
+    names = ("ASSETMAP.xml", "ASSETMAP")
+    for name in names:
         if (root / name).is_file():
             return root / name
-    nested = sorted(root.rglob("ASSETMAP.xml")) + sorted(root.rglob("ASSETMAP"))
-    if nested:
+    top = sorted(d / n for d in root.iterdir() if d.is_dir() for n in names if (d / n).is_file())
+    if len(top) == 1:
+        return top[0]
+    deeper = sorted(p for n in names for p in root.rglob(n))
+    if deeper:
+        where = ", ".join(str(p.relative_to(root)) for p in deeper[:3])
         out.add(
             "IMF_ASSETMAP_LOCATION",
-            f"the ASSETMAP is at {nested[0].relative_to(root)}, not at the "
-            "root of the volume (ST 429-9 Basic Map Profile)",
-            file=str(nested[0].relative_to(root)),
+            f"ASSETMAP found at {where}: the Basic Map Profile allows one at "
+            "the root or in a single top-level folder",
+            Level.FATAL,
+            file=where,
         )
     else:
         out.add("IMF_ASSETMAP_MISSING", "no ASSETMAP at the root of the package", Level.FATAL, file="")
@@ -76,6 +86,15 @@ def _map_paths(package: Package, assetmap: AssetMap, out: Findings) -> None:
             out.add(
                 "IMF_ASSETMAP_PATH",
                 f"asset {asset.id} path {path!r} leaves the package",
+                Level.FATAL,
+                file="ASSETMAP.xml",
+            )
+            continue
+        target = (package.root / path).resolve()
+        if package.root.resolve() not in target.parents:
+            out.add(
+                "IMF_ASSETMAP_PATH",
+                f"asset {asset.id} path {path!r} resolves outside the package (a link)",
                 Level.FATAL,
                 file="ASSETMAP.xml",
             )
@@ -168,9 +187,9 @@ def _read_assets(package: Package, out: Findings) -> None:
 
 def load_package(root: Path) -> Package:
     """Read the package in folder ``root`` (documents parsed, every listed file hashed once)."""
-    package = Package(root=root)
     out = Findings("ASSETMAP.xml")
     location = find_assetmap(root, out)
+    package = Package(root=location.parent if location is not None else root)
     if location is not None:
         document = read_document(location.read_bytes(), location.name, out)
         if isinstance(document.model, AssetMap):

@@ -132,3 +132,30 @@ def test_cli_prints_json_findings_and_fails_on_an_error(tmp_path: Path, essence:
     finding = json.loads(broken.output)["findings"][0]
     assert set(finding) == {"code", "level", "axis", "file", "message"}
     assert finding["code"] == "IMF_FILE_MISSING" and re.match(r"MainAudioSequence_.*\.mxf", finding["file"])
+
+
+def test_a_zip_wrapping_its_package_in_one_folder_is_read(tmp_path: Path, essence: dict[str, Path]) -> None:
+    folder, _ = _package(tmp_path, essence)
+    archive = tmp_path / "wrapped.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in folder.iterdir():
+            out.write(file, f"Show_S01E01_IMF/{file.name}")
+    assert validate_path(archive).ok
+
+
+def test_an_assetmap_deeper_than_one_folder_is_refused(tmp_path: Path, essence: dict[str, Path]) -> None:
+    folder, _ = _package(tmp_path, essence)
+    deep = tmp_path / "volume" / "a" / "b"
+    shutil.copytree(folder, deep)
+    assert _codes(tmp_path / "volume") == {"IMF_ASSETMAP_LOCATION"}
+
+
+def test_a_mapped_path_that_links_outside_the_package_is_refused(
+    tmp_path: Path, essence: dict[str, Path]
+) -> None:
+    folder, _ = _package(tmp_path, essence)
+    track = next(folder.glob("MainAudioSequence_*.mxf"))
+    outside = tmp_path / "elsewhere.mxf"
+    track.rename(outside)
+    track.symlink_to(outside)
+    assert "IMF_ASSETMAP_PATH" in _codes(folder)
