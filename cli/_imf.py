@@ -38,19 +38,33 @@ def validate(
     ] = None,
 ) -> None:
     """Check structure (schema, identifiers, timeline, descriptors) and integrity (sizes, SHA-1)."""
-    from slate.imf import validate_path
+    raise typer.Exit(check_paths([path], as_json, original))
 
-    if not path.exists():
-        raise fail(f"{path} does not exist")
-    try:
-        report = validate_path(path, original)
-    except InvalidInput as exc:
-        raise fail(exc.message) from exc
-    if as_json:
-        typer.echo(json.dumps({"findings": [f.model_dump(mode="json") for f in report.findings]}, indent=2))
-    else:
-        _print(report.findings, path)
-    raise typer.Exit(0 if report.ok else 1)
+
+def check_paths(paths: list[Path], as_json: bool, original: Path | None = None) -> int:
+    """Validate each path, print the findings (JSON: one object per path), return the exit status.
+
+    ``slate qc --type imf`` comes here too, so both commands judge a package the same way.
+    """
+    from slate.imf import validate_path
+    from slate.imf.summary import report_summary
+
+    status = 0
+    for path in paths:
+        if not path.exists():
+            raise fail(f"{path} does not exist")
+        try:
+            report = validate_path(path, original)
+        except InvalidInput as exc:
+            raise fail(exc.message) from exc
+        if as_json:
+            summary = report_summary(report)
+            body = {"findings": summary["findings"], "compositions": summary["compositions"]}
+            typer.echo(json.dumps(body, indent=2))
+        else:
+            _print(report.findings, path)
+        status = max(status, 0 if report.ok else 1)
+    return status
 
 
 def _print(findings: list[Finding], path: Path) -> None:

@@ -43,7 +43,7 @@ def qc(
     *,
     files: Annotated[list[Path], typer.Argument(help="Files to check (timed text or audio).")],
     asset_type: Annotated[
-        str, typer.Option("--type", help="subtitle, sdh, forced, template, printmaster, me, …")
+        str, typer.Option("--type", help="subtitle, sdh, forced, template, printmaster, me, imf, …")
     ],
     language: Annotated[
         str, typer.Option("--language", help="Language tag (default: the file's xml:lang, else en).")
@@ -95,6 +95,10 @@ def qc(
         parse_timebase,
     )
 
+    if asset_type == "imf":  # a package (folder or ZIP), judged by the IMF validator
+        from cli._imf import check_paths
+
+        raise typer.Exit(check_paths(list(files), as_json))
     validators = REGISTRY.get(asset_type) if asset_type not in _NOT_FILES else None
     if not validators:
         kinds = ", ".join(sorted(set(REGISTRY) - _NOT_FILES))

@@ -27,6 +27,7 @@ class Package(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
+    #: The folder read; for a ZIP validated whole, the ZIP itself once its scratch folder is gone.
     root: Path
     assetmap: AssetMap | None = None
     pkls: list[PackingList] = Field(default_factory=list)

@@ -168,7 +168,8 @@ def validate_path(path: Path, original: Path | None = None) -> Report:
     if zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory(prefix="slate-imf-") as scratch:
             report = _validate_folder(unpack_zip(path, Path(scratch) / "package"), original)
-            report.package = None  # its folder is gone with the scratch directory
+            if report.package is not None:  # its documents stay; its folder goes with the scratch
+                report.package = report.package.model_copy(update={"root": path})
             return report
     out = Findings(path.name)
     document = read_document(path.read_bytes(), path.name, out)
