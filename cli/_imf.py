@@ -8,6 +8,7 @@ refused archive.
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -85,7 +86,7 @@ def _print(findings: list[Finding], path: Path) -> None:
 
 @app.command("trim")
 def trim(
-    package: Annotated[Path, typer.Argument(help="The source package folder (or ZIP).")],
+    package: Annotated[Path, typer.Argument(help="The source package: a folder or a ZIP.")],
     in_frame: Annotated[int, typer.Option("--in", help="First frame kept (composition edit rate).")],
     out_frame: Annotated[int, typer.Option("--out", help="First frame no longer kept (exclusive).")],
     dest: Annotated[Path, typer.Option("--dest", help="Empty folder for the new package.")],
@@ -102,23 +103,23 @@ def trim(
     from slate.imf.editor import trim as trim_cpl
     from slate.imf.package import load_package
     from slate.imf.rewrite import write_edited
-
-    if package.is_file():
-        raise fail("trim reads a package folder; unpack the ZIP with 'slate imf validate' first")
-    source = load_package(package)
-    cpl_id = cpl or (next(iter(source.cpls)) if len(source.cpls) == 1 else None)
-    if cpl_id is None:
-        raise fail(f"{package} holds {len(source.cpls)} CPLs; name one with --cpl")
+    from slate.imf.source import unpack_zip
 
     def edit(root: etree._Element) -> None:
         for track in drop or []:
             drop_track(root, track)
         trim_cpl(root, in_frame, out_frame)
 
-    try:
-        written = write_edited(source, cpl_id, dest, edit, supplemental=supplemental)
-    except InvalidInput as exc:
-        raise fail(exc.message) from exc
+    with tempfile.TemporaryDirectory(prefix="slate-imf-trim-") as scratch:
+        try:
+            folder = unpack_zip(package, Path(scratch) / "source") if package.is_file() else package
+            source = load_package(folder)
+            cpl_id = cpl or (next(iter(source.cpls)) if len(source.cpls) == 1 else None)
+            if cpl_id is None:
+                raise fail(f"{package} holds {len(source.cpls)} CPLs; name one with --cpl")
+            written = write_edited(source, cpl_id, dest, edit, supplemental=supplemental)
+        except InvalidInput as exc:
+            raise fail(exc.message) from exc
     kind = "supplemental" if supplemental else "complete"
     Console().print(
         f"[green]{kind} package[/] {written.folder}: CPL {written.cpl_id} "

@@ -22,6 +22,19 @@ _AUDIO_REQUIRED = (
 )
 
 
+#: Namespaces of the sequences Slate knows: core constraints and the plug-ins (IAB, ISXD, ADM).
+SEQUENCE_NAMESPACES = frozenset(
+    {
+        *_AUDIO_REQUIRED,
+        "http://www.smpte-ra.org/ns/2067-2/2020",
+        "http://www.smpte-ra.org/ns/2067-201/2019",
+        "http://www.smpte-ra.org/ns/2067-202/2022",
+        "http://www.smpte-ra.org/ns/2067-203/2022",
+        "http://www.smpte-ra.org/ns/2067-204/2022",
+    }
+)
+
+
 def resource_rate(resource: Resource, composition: Composition) -> Fraction | None:
     """The resource's edit rate, defaulting to the composition's (ST 2067-3)."""
     return resource.edit_rate or composition.edit_rate
@@ -151,3 +164,11 @@ def check_timeline(composition: Composition, out: Findings) -> None:
             _check_rates(sequence, composition, out)
     _check_segments(composition, out)
     _check_tracks(composition, out)
+    unknown = sorted({s.ns for seg in composition.segments for s in seg.sequences} - SEQUENCE_NAMESPACES)
+    for ns in unknown:
+        out.add(
+            "IMF_CPL_SEQUENCE_NAMESPACE",
+            f"sequences in namespace {ns!r}, which no core-constraints "
+            "edition or plug-in Slate knows defines",
+            Level.WARNING,
+        )

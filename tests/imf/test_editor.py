@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,13 @@ from cli import app
 from slate.errors import InvalidInput
 from slate.imf import Axis, Level, blocking, validate_path
 from slate.imf.editor import drop_track, trim
+from slate.imf.findings import Findings
 from slate.imf.package import load_package
+from slate.imf.readers import read_document
 from slate.imf.rewrite import write_edited
-from tests.imf.builders import Track, write_package
+from slate.imf.writer import xml_bytes
+from slate.imf.xmlsafe import parse_xml
+from tests.imf.builders import Track, cpl_xml, urn, write_package
 
 
 def _source(tmp_path: Path, essence: dict[str, Path], *, with_opl: bool = False) -> tuple[Path, list[Track]]:
@@ -152,3 +157,34 @@ def test_cli_trim_writes_a_package_that_validates(tmp_path: Path, essence: dict[
         app, ["imf", "trim", str(source), "--in", "0", "--out", "49", "--dest", str(tmp_path / "bad")]
     )
     assert refused.exit_code == 2 and "out <= 48" in refused.output
+
+
+def test_a_repeated_resource_cut_in_its_middle_becomes_single_plays(tmp_path: Path) -> None:
+
+    video = Track("MainImageSequence", tmp_path, (24, 1), intrinsic=48)
+    text = cpl_xml(urn(), (24, 1), [video]).replace(
+        "<SourceDuration>48</SourceDuration>",
+        "<SourceDuration>48</SourceDuration><RepeatCount>2</RepeatCount>",
+    )
+    root = parse_xml(text.encode())
+    assert trim(root, 40, 60) == 20
+    model = read_document(xml_bytes(root), "CPL.xml", Findings()).model
+    assert model is not None and hasattr(model, "segments")
+    resources = model.segments[0].sequences[0].resources
+    assert [(r.entry_point, r.source_duration, r.repeat_count) for r in resources] == [(40, 8, 1), (0, 12, 1)]
+    assert len({r.id for r in resources}) == 2
+
+
+def test_cli_trim_reads_a_zipped_package(tmp_path: Path, essence: dict[str, Path]) -> None:
+    source, _ = _source(tmp_path, essence)
+    archive = tmp_path / "source.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in source.iterdir():
+            out.write(file, f"IMP/{file.name}")
+    result = CliRunner().invoke(
+        app, ["imf", "trim", str(archive), "--in", "0", "--out", "24", "--dest", str(tmp_path / "from-zip")]
+    )
+    assert result.exit_code == 0, result.output
+    report = validate_path(tmp_path / "from-zip")
+    assert report.ok and report.package is not None
+    assert len(report.package.digests) == 3  # CPL and both track files, copied out of the ZIP
