@@ -22,10 +22,13 @@ _AUDIO_REQUIRED = (
 )
 
 
-#: Namespaces of the sequences Slate knows: core constraints and the plug-ins (IAB, ISXD, ADM).
+#: Namespaces of the sequences Slate knows: ST 2067-3 itself (MarkerSequence), the core
+#: constraints and the plug-ins (IAB, ISXD, ADM).
 SEQUENCE_NAMESPACES = frozenset(
     {
         *_AUDIO_REQUIRED,
+        "http://www.smpte-ra.org/schemas/2067-3/2013",
+        "http://www.smpte-ra.org/schemas/2067-3/2016",
         "http://www.smpte-ra.org/ns/2067-2/2020",
         "http://www.smpte-ra.org/ns/2067-201/2019",
         "http://www.smpte-ra.org/ns/2067-202/2022",
