@@ -199,9 +199,11 @@ def _composition(root: etree._Element) -> Composition:
         for parameters in _children(ext, "MGASADMVirtualTrackParameterSet"):
             sadm_tracks.extend(t for t in [_text(parameters, "TrackId")] if t)
     languages = [
-        (lang.text or "").strip()
-        for lang in root.iter()
-        if isinstance(lang.tag, str) and local(lang) == "Language"
+        (language.text or "").strip()
+        for locales in _children(root, "LocaleList")
+        for locale in _children(locales, "Locale")
+        for language_list in _children(locale, "LanguageList")
+        for language in _children(language_list, "Language")
     ]
     return Composition(
         id=_text(root, "Id") or "",

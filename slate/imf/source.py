@@ -8,6 +8,7 @@ are read by :mod:`zipfile` as they come.
 
 from __future__ import annotations
 
+import shutil
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -54,13 +55,31 @@ def check_members(archive: zipfile.ZipFile, dest: Path) -> None:
         )
 
 
-def unpack_zip(path: Path, dest: Path) -> Path:
+def _check_room(archive: zipfile.ZipFile, dest: Path, max_bytes: int | None) -> None:
+    """Refuse an archive that would unpack to more than ``max_bytes`` (default: the free space)."""
+    declared = sum(info.file_size for info in archive.infolist())
+    if max_bytes is None:
+        existing = next((p for p in [dest, *dest.parents] if p.exists()), Path("/"))
+        max_bytes = shutil.disk_usage(existing).free
+    if declared > max_bytes:
+        raise UnsafeArchive(
+            f"the ZIP was refused, nothing extracted: it unpacks to {declared} bytes, more than the "
+            f"{max_bytes} available",
+            declared=declared,
+            available=max_bytes,
+        )
+
+
+def unpack_zip(path: Path, dest: Path, max_bytes: int | None = None) -> Path:
     """Unpack ``path`` into ``dest`` (created) after checking every member; return ``dest``.
 
-    Members are copied by streaming, so a 4 GiB ZIP64 member never sits in memory.
+    Members are copied by streaming, so a 4 GiB ZIP64 member never sits in memory; an archive
+    whose members add up to more than ``max_bytes`` (default: the free disk space) is refused
+    first, so a ZIP bomb fills nothing.
     """
     with zipfile.ZipFile(path) as archive:
         check_members(archive, dest)
+        _check_room(archive, dest, max_bytes)
         dest.mkdir(parents=True, exist_ok=True)
         root = dest.resolve()
         for info in archive.infolist():

@@ -52,3 +52,15 @@ def test_a_clean_zip64_archive_unpacks_every_member(tmp_path: Path) -> None:
     dest = unpack_zip(archive, tmp_path / "out")
     assert (dest / "sub" / "track.mxf").read_bytes() == b"\x06\x0e" * 1000
     assert (dest / "ASSETMAP.xml").read_bytes() == b"<AssetMap/>"
+
+
+def test_an_archive_unpacking_beyond_the_room_given_is_refused_before_writing(tmp_path: Path) -> None:
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        out.writestr("ASSETMAP.xml", b"<x/>")
+        out.writestr("track.mxf", bytes(8 * 1024 * 1024))  # 8 MiB of zeros, a few KiB packed
+    assert archive.stat().st_size < 64 * 1024
+    with pytest.raises(UnsafeArchive, match="more than the 1048576 available"):
+        unpack_zip(archive, tmp_path / "out", max_bytes=1024 * 1024)
+    assert not (tmp_path / "out").exists()
+    assert (unpack_zip(archive, tmp_path / "ok") / "track.mxf").stat().st_size == 8 * 1024 * 1024
