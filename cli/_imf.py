@@ -125,3 +125,33 @@ def trim(
         f"[green]{kind} package[/] {written.folder}: CPL {written.cpl_id} "
         f"({out_frame - in_frame} frames), {len(written.entries)} assets in its PKL"
     )
+
+
+@app.command("deliver")
+def deliver(
+    package: Annotated[Path, typer.Argument(help="The package folder to declare to the portal.")],
+    requests: Annotated[
+        list[str], typer.Option("--request", help="An IMF request the CPL answers (repeat).")
+    ],
+    cpl: Annotated[str | None, typer.Option("--cpl", help="CPL Id when the package holds several.")] = None,
+    original: Annotated[
+        Path | None, typer.Option("--original", help="The original package of a supplemental one.")
+    ] = None,
+) -> None:
+    """Validate the package, then declare its CPL to the portal's IMF requests (exit 1 on ERROR)."""
+    from slate.backlot import HttpPortalClient
+    from slate.imf.deliver import deliver_package
+
+    try:
+        with HttpPortalClient.from_settings() as client:
+            result = deliver_package(client, package, requests, cpl_id=cpl, original=original)
+    except InvalidInput as exc:
+        raise fail(exc.message) from exc
+    console = Console(width=160)
+    style = "green" if result.status == "SUCCESS" else "bold red"
+    console.print(f"[{style}]{result.status}[/] CPL {result.cpl_id}")
+    for line in result.errors:
+        console.print(f"  {line}")
+    for track in result.track_status:
+        console.print(f"  {track.request_id} {track.track_id} {track.status.value}")
+    raise typer.Exit(0 if result.status == "SUCCESS" else 1)

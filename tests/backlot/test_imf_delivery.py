@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli import app
 from slate.backlot import HttpPortalClient, ImfTrackState
+from slate.errors import InvalidInput
+from slate.imf.deliver import deliver_package
 from slate.imf.editor import trim
 from slate.imf.package import load_package
 from slate.imf.rewrite import write_edited
+from slate.settings import reset_settings
+from tests.fixtures.portal import PortalServer
 from tests.imf.builders import Track, make_audio_mxf, make_video_mxf, write_package
 
 
@@ -75,3 +82,34 @@ def test_an_unreadable_package_is_an_error_answer(
     assetmap, pkl, _ = _parts(package)
     result = portal_client.deliver_imf([av], assetmap, pkl, attack)
     assert result.status == "ERROR" and result.errors[0].startswith("IMF_XML_UNREADABLE")
+
+
+def test_slate_validates_before_it_declares_and_sends_the_package_parts(
+    portal_client: HttpPortalClient, assignment: Callable[..., str], package: Path, tmp_path: Path
+) -> None:
+    av = assignment("AV_MUXED", language="en", movie_id="81100080")
+    result = deliver_package(portal_client, package, [av])
+    assert result.status == "SUCCESS" and result.cpl_id == next(iter(load_package(package).cpls))
+    broken = tmp_path / "broken"
+    shutil.copytree(package, broken)
+    next(broken.glob("MainAudioSequence_*.mxf")).unlink()
+    with pytest.raises(InvalidInput, match="nothing was sent") as refused:
+        deliver_package(portal_client, broken, [av])
+    assert refused.value.codes == ["IMF_FILE_MISSING"]
+
+
+def test_cli_deliver_declares_the_package_to_the_configured_portal(
+    portal: PortalServer, assignment: Callable[..., str], package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    av = assignment("AV_MUXED", language="en", movie_id="81100081")
+    monkeypatch.setenv("SLATE_PORTAL_BASE_URL", portal.base_url)
+    reset_settings()
+    try:
+        first = CliRunner().invoke(app, ["imf", "deliver", str(package), "--request", av])
+        again = CliRunner().invoke(app, ["imf", "deliver", str(package), "--request", av])
+    finally:
+        monkeypatch.delenv("SLATE_PORTAL_BASE_URL")
+        reset_settings()
+    assert first.exit_code == 0, first.output
+    assert "SUCCESS" in first.output and f"{av} " in first.output and "NEW" in first.output
+    assert again.exit_code == 1 and "STUDIO_UNMODIFIED_EXPECTED" in again.output
