@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -26,6 +25,7 @@ from pydantic import BaseModel
 from slate import lifecycle
 from slate.errors import ConfigurationError, InvalidInput, MediaError, NotFound, SlateError, StorageError
 from slate.imf import blocking, validate_path
+from slate.imf.source import is_imf_zip
 from slate.imf.summary import report_summary
 from slate.intake import slot_name
 from slate.lifecycle import LifecycleEvent
@@ -153,7 +153,7 @@ def _source_error(uri: str, exc: SlateError) -> SlateError:
 def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
     """The file's category and a summary of what it holds (probe for media, language for text)."""
     suffix = path.suffix.lower()
-    if suffix == ".zip" and _is_imf_zip(path):
+    if suffix == ".zip" and is_imf_zip(path):
         return _classify_imf(path)
     if suffix in TIMED_TEXT_SUFFIXES:
         with path.open("rb") as handle:
@@ -177,16 +177,6 @@ def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
     if summary.audio is not None:
         return AssetCategory.AUDIO, data
     raise InvalidInput(f"{path.name}: holds neither audio nor video", path=str(path), rule="readable media")
-
-
-def _is_imf_zip(path: Path) -> bool:
-    """A ZIP holding an ASSETMAP at its root or in one top-level folder (an IMF package)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile:
-        return False
-    return any(PurePosixPath(n).name in {"ASSETMAP.xml", "ASSETMAP"} and n.count("/") <= 1 for n in names)
 
 
 def _classify_imf(path: Path) -> tuple[AssetCategory, dict[str, Any]]:

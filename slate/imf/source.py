@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from slate.errors import InvalidInput
 
-__all__ = ["UnsafeArchive", "check_members", "unpack_zip"]
+__all__ = ["UnsafeArchive", "check_members", "is_imf_zip", "unpack_zip"]
 
 _CHUNK = 8 * 1024 * 1024
 
@@ -92,3 +92,12 @@ def unpack_zip(path: Path, dest: Path, max_bytes: int | None = None) -> Path:
                 while block := src.read(_CHUNK):
                     out.write(block)
     return dest
+
+
+def is_imf_zip(path: Path) -> bool:
+    """A ZIP holding an ASSETMAP at its root or in one top-level folder: an IMF package."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    return any(PurePosixPath(n).name in {"ASSETMAP.xml", "ASSETMAP"} and n.count("/") <= 1 for n in names)

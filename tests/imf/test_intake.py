@@ -13,7 +13,10 @@ from cli import app
 from slate.errors import InvalidInput
 from slate.ingest import classify
 from slate.models import AssetCategory
+from tasks.imf_qc import timeline_markdown
+from tasks.qc import validate_file
 from tests.imf.builders import Track, write_package
+from validators import QCContext, Severity
 
 
 def _zip(folder: Path, archive: Path) -> Path:
@@ -59,3 +62,17 @@ def test_qc_type_imf_uses_the_imf_validator(package: Path) -> None:
     body = json.loads(result.output)
     assert [f["code"] for f in body["findings"]] == ["IMF_APP_ID_MISSING"]
     assert body["compositions"][0]["frames"] == 48
+
+
+def test_qc_of_an_imf_version_reports_findings_and_prints_the_timeline(package: Path, tmp_path: Path) -> None:
+    archive = _zip(package, tmp_path / "master.zip")
+    context = QCContext(asset_type="av", language="en", profile_name="netflix")
+    report = validate_file(archive, None, context, subject="master.zip")
+    assert [(f.code, f.severity) for f in report.findings] == [("IMF_APP_ID_MISSING", Severity.WARNING)]
+    assert not report.blocked
+    lines = timeline_markdown(report.measurements["imf"])
+    assert any(line.startswith("## CPL urn:uuid:") and "48 frames at 24" in line for line in lines)
+    assert sum(line.startswith("| 1 | Main") for line in lines) == 2
+    next(package.glob("MainImageSequence_*.mxf")).unlink()
+    broken = validate_file(_zip(package, tmp_path / "broken.zip"), None, context, subject="broken.zip")
+    assert broken.blocked and "IMF_FILE_MISSING" in broken.codes()
