@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _backlot, _db, _demo, _download, _qc, _reconcile, _status, _up, _webhooks
+from cli import _backlot, _db, _demo, _download, _imf, _qc, _reconcile, _status, _up, _webhooks
 from cli._failures import database_cause, database_failure
 
 __all__ = ["app", "main"]
@@ -20,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(_db.app, name="db")
+app.add_typer(_imf.app, name="imf")
 app.command("status")(_status.status)
 app.command("demo")(_demo.demo)
 app.command("backlot-emulator")(_backlot.backlot_emulator)

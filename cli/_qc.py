@@ -42,7 +42,7 @@ def qc(
     *,
     files: Annotated[list[Path], typer.Argument(help="Files to check (timed text or audio).")],
     asset_type: Annotated[
-        str, typer.Option("--type", help="subtitle, sdh, forced, template, printmaster, me, …")
+        str, typer.Option("--type", help="subtitle, sdh, forced, template, printmaster, me, imf, …")
     ],
     language: Annotated[
         str, typer.Option("--language", help="Language tag (default: the file's xml:lang, else en).")
@@ -94,8 +94,12 @@ def qc(
         parse_timebase,
     )
 
+    if asset_type == "imf":  # a package (folder or ZIP), judged by the IMF validator
+        from cli._imf import check_paths
+
+        raise typer.Exit(check_paths(list(files), as_json))
     if asset_type not in file_kinds():
-        kinds = ", ".join(file_kinds())
+        kinds = ", ".join([*file_kinds(), "imf"])
         raise _fail(f"--type {asset_type!r} is not a kind of file QC checks: one of {kinds}")
     profile = _profile(profile_name, overrides or [])
     try:

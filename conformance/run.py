@@ -6,7 +6,8 @@ read in place, never copied. Each suite states what Slate must do with its docum
 * ``w3c-imsc-tests`` and ``skynav-ttml1/valid``: read every document with no parse or
   time-expression finding (``TT_PARSE_ERROR``, ``TT_FRAME_RATE_INVALID``, ``TT_TIMEBASE``);
 * ``skynav-ttml1/invalid``: report each document with one of those codes, never accept it
-  silently and never crash.
+  silently and never crash;
+* ``photon-imf``: the IMF validator against Photon's cases, as :mod:`conformance.imf` says.
 
 For every document of a valid suite, the displayed timeline (what is on screen from each time on)
 is also compared with the reference reader's (ttconv's ISDs, as an IMSC player renders them): a
@@ -31,6 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.imf import FOLDER as IMF_FOLDER
+from conformance.imf import run_imf
 from conformance.timeline import compare, reference_timeline, stated_expectations
 from slate.settings import get_settings
 from validators.timed_text.readers import read_path
@@ -127,11 +130,32 @@ def main(argv: list[str] | None = None) -> int:
         shown = outcome.failures if args.verbose else outcome.failures[:10]
         for path, problem in shown:
             print(f"      {path.relative_to(root)}: {problem}")
+    imf_failed = _report_imf(root, args.verbose)
     print(f"conformance: {sum(o.total for o in outcomes)} documents in {time.perf_counter() - started:.1f} s")
+    if imf_failed:
+        return 1
     if not outcomes:
         print(f"conformance: none of the suites found under {root}", file=sys.stderr)
         return 2
     return 1 if any(o.failures or not o.total for o in outcomes) else 0
+
+
+def _report_imf(root: Path, verbose: bool) -> bool:
+    """Run and print the IMF suite when its corpus is there; True when a case misbehaved."""
+    if not (root / IMF_FOLDER).is_dir():
+        return False
+    started = time.perf_counter()
+    outcome = run_imf(root)
+    passed = outcome.total - len(outcome.failures)
+    verdict = "ok" if not outcome.failures and outcome.total else "FAIL"
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(outcome.tally.items()))
+    print(
+        f"{verdict:4}  Photon IMF cases: {passed}/{outcome.total} meet their expectation ({kinds}) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    for path, problem in outcome.failures if verbose else outcome.failures[:10]:
+        print(f"      {path}: {problem}")
+    return bool(outcome.failures) or not outcome.total
 
 
 if __name__ == "__main__":

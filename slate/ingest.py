@@ -24,6 +24,9 @@ from pydantic import BaseModel
 
 from slate import lifecycle
 from slate.errors import ConfigurationError, InvalidInput, MediaError, NotFound, SlateError, StorageError
+from slate.imf import blocking, validate_path
+from slate.imf.source import is_imf_zip
+from slate.imf.summary import report_summary
 from slate.intake import slot_name
 from slate.lifecycle import LifecycleEvent
 from slate.media import probe
@@ -150,6 +153,8 @@ def _source_error(uri: str, exc: SlateError) -> SlateError:
 def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
     """The file's category and a summary of what it holds (probe for media, language for text)."""
     suffix = path.suffix.lower()
+    if suffix == ".zip" and is_imf_zip(path):
+        return _classify_imf(path)
     named = category_of(path.name)
     if named is AssetCategory.TIMED_TEXT:
         with path.open("rb") as handle:
@@ -173,6 +178,25 @@ def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
     if summary.audio is not None:
         return AssetCategory.AUDIO, data
     raise InvalidInput(f"{path.name}: holds neither audio nor video", path=str(path), rule="readable media")
+
+
+def _classify_imf(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
+    """An IMF package is an AV master: validated as the studio will, refused on any error."""
+    report = validate_path(path)
+    if not report.ok:
+        reasons = "; ".join(f"{f.code} {f.file}: {f.message}" for f in blocking(report.findings)[:5])
+        raise InvalidInput(
+            f"{path.name}: the IMF package does not validate ({reasons})",
+            path=str(path),
+            rule="IMF package validates",
+        )
+    summary = report_summary(report)
+    languages = [lang for c in summary["compositions"] for lang in c["languages"]]
+    return AssetCategory.VIDEO, {
+        "format": "imf",
+        "language": languages[0] if languages else None,
+        "imf": summary,
+    }
 
 
 def check_fit(path: Path, request: SourceRequest, category: AssetCategory, summary: dict[str, Any]) -> None:

@@ -14,12 +14,14 @@ from pydantic import BaseModel
 from slate import lifecycle
 from slate.delivery import current_version
 from slate.downloads.proxy_sync import ProgramTiming, program_timing
+from slate.imf.source import is_imf_zip
 from slate.ingest import materialize
 from slate.models import AssetVersion, RejectionOrigin, SourceRequest, SourceType
 from slate.redelivery import record_rejection
 from slate.settings import get_settings
 from slate.store import QCReportRow, get_request
 from tasks._runtime import actor, blobs, database, emit
+from tasks.imf_qc import imf_report, timeline_markdown
 from validators import QCContext, Report, run_validators
 from validators.profiles import load_profile
 
@@ -99,6 +101,10 @@ def qc_context(request: SourceRequest, kind: str, timing: ProgramTiming | None) 
 
 def validate_file(path: Path, kind: str | None, context: QCContext, subject: str) -> Report:
     """The registered validators of ``kind`` on ``path``; a note, not findings, when Slate has none."""
+    if (
+        kind is None and path.suffix.lower() == ".zip" and is_imf_zip(path)
+    ):  # an AV master delivered as an IMF package
+        return imf_report(path, subject, context.profile_name)
     if kind is None:
         return Report(
             subject=subject, profile=context.profile_name, measurements={"note": "no validator for this type"}
@@ -129,6 +135,7 @@ def render_markdown(request: SourceRequest, version: AssetVersion, report: Repor
             )
     else:
         lines.append("No findings.")
+    lines += timeline_markdown(report.measurements.get("imf", []))
     return "\n".join(lines) + "\n"
 
 

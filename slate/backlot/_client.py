@@ -26,6 +26,8 @@ from slate.backlot._contract import (
     DownloadAssetSearch,
     DownloadAssetType,
     DownloadCategory,
+    ImfDelivery,
+    ImfDeliveryResult,
     Manifest,
     ManifestQuery,
     NewComment,
@@ -218,6 +220,15 @@ class HttpPortalClient(PortalClient):
         )
         return _parse(_DELIVERY, response, "uploadDeliveryFile")
 
+    def deliver_imf(self, request_ids: list[str], assetmap: Path, pkl: Path, cpl: Path) -> ImfDeliveryResult:
+        body = ImfDelivery(
+            request_ids=request_ids,
+            asset_map_xml=assetmap.read_text(encoding="utf-8"),
+            packing_list_xml=pkl.read_text(encoding="utf-8"),
+            composition_playlist_xml=cpl.read_text(encoding="utf-8"),
+        )
+        return self._post("/v1/deliveries/imf", body, _IMF_RESULT, "deliverImf")
+
     def get_delivery(self, delivery_id: str) -> PortalDelivery:
         return self._get(f"/v1/deliveries/{_segment(delivery_id)}", _DELIVERY, "getDelivery")
 
@@ -307,6 +318,7 @@ class HttpPortalClient(PortalClient):
 _REQUEST = TypeAdapter(PortalSourceRequest)
 _PAGE_REQUESTS = TypeAdapter(Page[PortalSourceRequest])
 _DELIVERY = TypeAdapter(PortalDelivery)
+_IMF_RESULT = TypeAdapter(ImfDeliveryResult)
 _DELIVERIES = TypeAdapter(list[PortalDelivery])
 _PAGE_REDELIVERIES = TypeAdapter(Page[RedeliveryRequest])
 _PAGE_ASSETS = TypeAdapter(Page[DownloadAsset])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -35,6 +35,10 @@ __all__ = [
     "DownloadAssetSearch",
     "DownloadAssetType",
     "DownloadCategory",
+    "ImfDelivery",
+    "ImfDeliveryResult",
+    "ImfTrackState",
+    "ImfTrackStatus",
     "InspectionReason",
     "Manifest",
     "ManifestEntry",
@@ -340,3 +344,39 @@ class CancelRequest(_Wire):
 
     request_id: str
     reason: str = ""
+
+
+class ImfTrackState(StrEnum):
+    """What the portal made of one virtual track of a delivered CPL."""
+
+    NEW = "NEW"
+    MODIFIED = "MODIFIED"
+    UNMODIFIED = "UNMODIFIED"
+    ERROR = "ERROR"
+
+
+class ImfDelivery(_Wire):
+    """An IMF delivery: the package's ASSETMAP, PKL and CPL, to every IMF request the CPL answers.
+
+    The track files travel apart (the portal's file transfer); this call declares the package.
+    """
+
+    request_ids: list[str]
+    asset_map_xml: str
+    packing_list_xml: str
+    composition_playlist_xml: str
+
+
+class ImfTrackStatus(_Wire):
+    request_id: str
+    track_id: str
+    status: ImfTrackState
+
+
+class ImfDeliveryResult(_Wire):
+    """The portal's answer for one CPL: SUCCESS, or ERROR with the reasons; a status per track."""
+
+    cpl_id: str
+    status: Literal["SUCCESS", "ERROR"]
+    errors: list[str] = Field(default_factory=list)
+    track_status: list[ImfTrackStatus] = Field(default_factory=list)

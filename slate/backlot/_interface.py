@@ -24,6 +24,7 @@ from slate.backlot._contract import (
     DownloadAsset,
     DownloadAssetType,
     DownloadCategory,
+    ImfDeliveryResult,
     Manifest,
     Page,
     PortalDelivery,
@@ -118,6 +119,14 @@ class PortalClient(abc.ABC):
 
         The returned delivery is usually ``PENDING_INSPECTION``; its QC outcome arrives later
         (webhook or :meth:`get_delivery`).
+        """
+
+    @abc.abstractmethod
+    def deliver_imf(self, request_ids: list[str], assetmap: Path, pkl: Path, cpl: Path) -> ImfDeliveryResult:
+        """Declare an IMF package (its ASSETMAP, PKL and one CPL) to every IMF request the CPL answers.
+
+        The answer is per CPL (SUCCESS, or ERROR with the portal's reasons) and per track and
+        request (NEW, MODIFIED, UNMODIFIED or ERROR); a refusal is an answer, not an exception.
         """
 
     @abc.abstractmethod

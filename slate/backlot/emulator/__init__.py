@@ -20,7 +20,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
-from slate.backlot.emulator import _api_admin, _api_deliveries, _api_downloads, _api_requests, _auth
+from slate.backlot.emulator import (
+    _api_admin,
+    _api_deliveries,
+    _api_downloads,
+    _api_imf,
+    _api_requests,
+    _auth,
+)
 from slate.backlot.emulator._config import Account, EmulatorConfig, Role
 from slate.backlot.emulator._faults import FaultMiddleware, FaultPlan
 from slate.backlot.emulator._state import ApiError, Emulator
@@ -64,7 +71,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     app = FastAPI(title="Slate portal emulator", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.emulator = emulator
     app.state.webhook_worker = worker
-    for module in (_auth, _api_requests, _api_deliveries, _api_downloads, _api_admin):
+    for module in (_auth, _api_requests, _api_deliveries, _api_imf, _api_downloads, _api_admin):
         app.include_router(module.router)
     app.add_middleware(FaultMiddleware, faults=emulator.faults, stats=emulator.stats)
 
