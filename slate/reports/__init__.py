@@ -1,0 +1,57 @@
+"""Reports people bill from: costs and the rate card, the request export, invoices, rejection metrics, KPIs.
+
+Plain functions over a database session, with pydantic records out, so the command line, the
+Prefect flows and the web workspace all show the same figures. Nothing here imports Prefect.
+"""
+
+from slate.reports._costs import (
+    add_cost,
+    best_rates,
+    cost_from_rate_card,
+    costs_by_request,
+    delivery_counts,
+    list_rates,
+    quantity_for,
+    set_rate,
+)
+from slate.reports._models import (
+    ANY,
+    CostKind,
+    CostLine,
+    Currency,
+    Invoice,
+    InvoiceLine,
+    InvoiceLineKind,
+    NewCost,
+    Rate,
+    RateKind,
+    RateSpec,
+    RateUnit,
+)
+from slate.reports._runtime import runtimes
+from slate.reports._settings import ReportSettings
+
+__all__ = [
+    "ANY",
+    "CostKind",
+    "CostLine",
+    "Currency",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceLineKind",
+    "NewCost",
+    "Rate",
+    "RateKind",
+    "RateSpec",
+    "RateUnit",
+    "ReportSettings",
+    "add_cost",
+    "best_rates",
+    "cost_from_rate_card",
+    "costs_by_request",
+    "delivery_counts",
+    "list_rates",
+    "quantity_for",
+    "runtimes",
+    "set_rate",
+]
