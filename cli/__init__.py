@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _backlot, _costs, _db, _demo, _download, _qc, _status, _up, _webhooks
+from cli import _backlot, _costs, _db, _demo, _download, _qc, _reports, _status, _up, _webhooks
 
 __all__ = ["app", "main"]
 
@@ -29,6 +29,7 @@ _up.register(app)
 app.command("download")(_download.download)
 app.add_typer(_costs.cost_app, name="cost")
 app.add_typer(_costs.rate_app, name="ratecard")
+app.add_typer(_reports.export_app, name="export")
 
 
 def main() -> None:

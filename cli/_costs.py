@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 
 @contextmanager
-def _refusals() -> Iterator[None]:
+def refusals() -> Iterator[None]:
     """A refusal prints one line and exits 2 (bad input) or 1 (anything else Slate knows of)."""
     try:
         yield
@@ -69,7 +69,7 @@ def cost_add(
     """Record an internal cost (or, with --third-party, a third-party fee) against a request."""
     from slate.reports import CostKind, NewCost, ReportSettings, add_cost
 
-    with _refusals():
+    with refusals():
         cost = NewCost(
             kind=CostKind.THIRD_PARTY if third_party else CostKind.INTERNAL,
             payee=payee,
@@ -89,7 +89,7 @@ def cost_from_rates(
     """Compute the request's internal cost from the rate card's COST rates and its runtime."""
     from slate.reports import cost_from_rate_card
 
-    with _refusals():
+    with refusals():
         lines = _in_session(lambda s, actor: cost_from_rate_card(s, request_id, actor=actor, payee=payee))
     for line in lines:
         Console().print(
@@ -105,7 +105,7 @@ def cost_list(
     """Every cost line of a request."""
     from slate.reports import costs_by_request
 
-    with _refusals():
+    with refusals():
         lines = _in_session(lambda s, _actor: costs_by_request(s, [request_id])[request_id])
     if as_json:
         typer.echo(json.dumps([line.model_dump(mode="json") for line in lines], indent=2))
@@ -132,7 +132,7 @@ def rate_set(
     """Set (or replace) one line of the rate card."""
     from slate.reports import RateKind, RateSpec, RateUnit, ReportSettings, set_rate
 
-    with _refusals():
+    with refusals():
         spec = RateSpec(
             kind=RateKind.COST if cost else RateKind.PRICE,
             service_type=service,
@@ -154,7 +154,7 @@ def rate_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     """The whole rate card."""
     from slate.reports import list_rates
 
-    with _refusals():
+    with refusals():
         rates = _in_session(lambda s, _actor: list_rates(s))
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rates], indent=2))

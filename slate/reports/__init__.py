@@ -14,6 +14,7 @@ from slate.reports._costs import (
     quantity_for,
     set_rate,
 )
+from slate.reports._export import ASSET_COLUMNS, HISTORY_COLUMNS, export_request, write_package_workbook
 from slate.reports._models import (
     ANY,
     CostKind,
@@ -28,30 +29,43 @@ from slate.reports._models import (
     RateSpec,
     RateUnit,
 )
+from slate.reports._package import AssetLine, HistoryLine, PackageReport, package_report
 from slate.reports._runtime import runtimes
 from slate.reports._settings import ReportSettings
+from slate.reports._severity import SEVERITIES, Severity, severity_of
 
 __all__ = [
     "ANY",
+    "ASSET_COLUMNS",
+    "HISTORY_COLUMNS",
+    "SEVERITIES",
+    "AssetLine",
     "CostKind",
     "CostLine",
     "Currency",
+    "HistoryLine",
     "Invoice",
     "InvoiceLine",
     "InvoiceLineKind",
     "NewCost",
+    "PackageReport",
     "Rate",
     "RateKind",
     "RateSpec",
     "RateUnit",
     "ReportSettings",
+    "Severity",
     "add_cost",
     "best_rates",
     "cost_from_rate_card",
     "costs_by_request",
     "delivery_counts",
+    "export_request",
     "list_rates",
+    "package_report",
     "quantity_for",
     "runtimes",
     "set_rate",
+    "severity_of",
+    "write_package_workbook",
 ]

@@ -1,0 +1,57 @@
+"""The report flows on a real Prefect server: the workbook lands in the blob store, an artifact names it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+from flows.export import export
+from slate.models import SourceType
+from slate.objects import open_blob_store
+from slate.settings import reset_settings
+from slate.store import Database, open_database
+from tests.fixtures.prefect_server import PrefectServer
+from tests.slate.reports import history
+
+
+@pytest.fixture
+def home_db(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, prefect_server: PrefectServer
+) -> Iterator[Database]:
+    """Slate's home for this test (its database and blob store), with the session's Prefect server."""
+    monkeypatch.setenv("SLATE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SLATE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SLATE_REPORTS_TIMEZONE", "America/Los_Angeles")
+    reset_settings()
+    database = open_database()
+    try:
+        yield database
+    finally:
+        database.dispose()
+        reset_settings()
+
+
+def _artifact_markdown(key: str) -> str:
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+        )[:1]
+    return str(artifact.data)
+
+
+def test_the_export_flow_stores_the_workbook_and_links_it(home_db: Database, tmp_path: Path) -> None:
+    history.request(home_db, "SR-EXP-AV", source_type=SourceType.AV_MUXED, package_id="PKG-EXP")
+    history.request(home_db, "SR-EXP-FR", language="fr", package_id="PKG-EXP")
+    key = export("SR-EXP-AV")
+    assert key.startswith("reports/exports/PKG-EXP/SR-EXP-AV-") and key.endswith(".xlsx")
+    local = tmp_path / "back.xlsx"
+    open_blob_store().get_to_path(key, local)
+    sheet = openpyxl.load_workbook(local)["Assets"]
+    assert [sheet.cell(r, 2).value for r in (2, 3)] == ["SR-EXP-AV", "SR-EXP-FR"]
+    markdown = _artifact_markdown("export-sr-exp-av")
+    assert f"`{key}`" in markdown and "2 requests of package PKG-EXP" in markdown
