@@ -30,6 +30,7 @@ app.command("download")(_download.download)
 app.add_typer(_costs.cost_app, name="cost")
 app.add_typer(_costs.rate_app, name="ratecard")
 app.add_typer(_reports.export_app, name="export")
+app.command("invoice")(_reports.invoice)
 
 
 def main() -> None:

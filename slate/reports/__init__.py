@@ -15,6 +15,8 @@ from slate.reports._costs import (
     set_rate,
 )
 from slate.reports._export import ASSET_COLUMNS, HISTORY_COLUMNS, export_request, write_package_workbook
+from slate.reports._invoice import billable_requests, make_invoice, period_bounds
+from slate.reports._invoice_xlsx import INVOICE_COLUMNS, write_invoice_workbook
 from slate.reports._models import (
     ANY,
     CostKind,
@@ -38,6 +40,7 @@ __all__ = [
     "ANY",
     "ASSET_COLUMNS",
     "HISTORY_COLUMNS",
+    "INVOICE_COLUMNS",
     "SEVERITIES",
     "AssetLine",
     "CostKind",
@@ -57,15 +60,19 @@ __all__ = [
     "Severity",
     "add_cost",
     "best_rates",
+    "billable_requests",
     "cost_from_rate_card",
     "costs_by_request",
     "delivery_counts",
     "export_request",
     "list_rates",
+    "make_invoice",
     "package_report",
+    "period_bounds",
     "quantity_for",
     "runtimes",
     "set_rate",
     "severity_of",
+    "write_invoice_workbook",
     "write_package_workbook",
 ]

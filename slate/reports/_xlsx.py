@@ -50,11 +50,15 @@ def local_time(value: datetime, zone: ZoneInfo) -> datetime:
     return aware.astimezone(zone).replace(tzinfo=None)
 
 
-def new_workbook(path: str) -> Workbook:
-    """A workbook that never converts strings into numbers, formulas or links by itself."""
+def new_workbook(path: str, *, constant_memory: bool = False) -> Workbook:
+    """A workbook that never converts strings into numbers, formulas or links by itself.
+
+    ``constant_memory`` flushes each row once a later one is written: rows must come in order.
+    """
     return Workbook(
         path,
         {
+            "constant_memory": constant_memory,
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,

@@ -48,3 +48,28 @@ def test_costs_and_rates_are_entered_and_listed(home: dict[str, str], store: Dat
     assert [(r["service_type"], r["unit"], r["language"], r["amount"], r["currency"]) for r in rates] == [
         ("SUBTITLING", "RUNTIME_MINUTE", "ko", "4.2500", "EUR")
     ]
+
+
+def test_export_and_invoice_write_workbooks_and_a_request_is_billed_once(
+    home: dict[str, str], store: Database, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    import openpyxl
+
+    database = open_database(store.url)
+    version = history.version(database, "SR-1")
+    history.deliver(database, "SR-1", version, datetime(2026, 3, 10, tzinfo=UTC))
+    history.accept(database, "SR-1")
+    database.dispose()
+    done = slate(home, "export", "request", "SR-1", "--out", str(tmp_path / "export.xlsx"))
+    assert done.returncode == 0, done.stderr
+    assert openpyxl.load_workbook(tmp_path / "export.xlsx")["Assets"].cell(2, 2).value == "SR-1"
+    assert slate(home, "ratecard", "set", "SUBTITLING", "FILE", "75").returncode == 0
+    args = ["invoice", "--partner", "Northlight Studios", "--from", "2026-03-01", "--to", "2026-03-31"]
+    done = slate(home, *args, "--out", str(tmp_path / "inv.xlsx"))
+    assert done.returncode == 0, done.stderr
+    assert "1 requests, billed 75.00 EUR" in done.stdout
+    again = slate(home, *args, "--out", str(tmp_path / "again.xlsx"))
+    assert again.returncode == 2 and "nothing to invoice" in again.stderr
+    assert not (tmp_path / "again.xlsx").exists()
