@@ -31,6 +31,7 @@ app.add_typer(_costs.cost_app, name="cost")
 app.add_typer(_costs.rate_app, name="ratecard")
 app.add_typer(_reports.export_app, name="export")
 app.command("invoice")(_reports.invoice)
+app.command("kpi")(_reports.kpi)
 
 
 def main() -> None:

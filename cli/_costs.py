@@ -45,7 +45,7 @@ def _amount(text: str) -> Decimal:
         raise InvalidInput(f"{text!r} is not an amount", value=text, rule="a decimal amount") from exc
 
 
-def _in_session(action: Callable[..., T]) -> T:
+def in_session(action: Callable[..., T]) -> T:
     from slate.settings import get_settings
     from slate.store import open_database
 
@@ -77,7 +77,7 @@ def cost_add(
             amount=_amount(amount),
             currency=currency or ReportSettings().currency,
         )
-        line = _in_session(lambda s, actor: add_cost(s, request_id, cost, actor=actor))
+        line = in_session(lambda s, actor: add_cost(s, request_id, cost, actor=actor))
     Console().print(f"cost {line.cost_id}: {line.kind.value} {line.amount} {line.currency} to {line.payee}")
 
 
@@ -90,7 +90,7 @@ def cost_from_rates(
     from slate.reports import cost_from_rate_card
 
     with refusals():
-        lines = _in_session(lambda s, actor: cost_from_rate_card(s, request_id, actor=actor, payee=payee))
+        lines = in_session(lambda s, actor: cost_from_rate_card(s, request_id, actor=actor, payee=payee))
     for line in lines:
         Console().print(
             f"cost {line.cost_id}: {line.description}: {line.quantity} → {line.amount} {line.currency}"
@@ -106,7 +106,7 @@ def cost_list(
     from slate.reports import costs_by_request
 
     with refusals():
-        lines = _in_session(lambda s, _actor: costs_by_request(s, [request_id])[request_id])
+        lines = in_session(lambda s, _actor: costs_by_request(s, [request_id])[request_id])
     if as_json:
         typer.echo(json.dumps([line.model_dump(mode="json") for line in lines], indent=2))
         return
@@ -142,7 +142,7 @@ def rate_set(
             amount=_amount(amount),
             currency=currency or ReportSettings().currency,
         )
-        rate = _in_session(lambda s, actor: set_rate(s, spec, actor=actor))
+        rate = in_session(lambda s, actor: set_rate(s, spec, actor=actor))
     Console().print(
         f"rate {rate.rate_id}: {rate.kind.value} {rate.service_type.value} per {rate.unit.value} "
         f"(language {rate.language}, partner {rate.partner}) = {rate.amount} {rate.currency}"
@@ -155,7 +155,7 @@ def rate_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     from slate.reports import list_rates
 
     with refusals():
-        rates = _in_session(lambda s, _actor: list_rates(s))
+        rates = in_session(lambda s, _actor: list_rates(s))
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rates], indent=2))
         return

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
+from cli._costs import in_session as _in_session
 from cli._costs import refusals
 
+if TYPE_CHECKING:
+    from slate.reports import KpiReport
+
+_DAY = "%Y-%m-%d"
 export_app = typer.Typer(help="Excel exports.", no_args_is_help=True)
 
 
@@ -71,3 +78,60 @@ def invoice(
         f"{made.number}: {requests} requests, billed {made.billed} {made.currency}, "
         f"costs {made.costs}, margin {made.margin} → {out}"
     )
+
+
+def _kpi_table(reports: list[KpiReport]) -> Table:
+    table = Table("KPI", "threshold", *(r.label for r in reports))
+    for index, first in enumerate(reports[0].kpis):
+        cells = []
+        for report in reports:
+            kpi = report.kpis[index]
+            shown = "—" if kpi.value is None else _figure(kpi.value, kpi.unit)
+            colour = {True: "green", False: "red", None: "dim"}[kpi.met]
+            cells.append(f"[{colour}]{shown}[/] ({kpi.numerator:g}/{kpi.denominator:g})")
+        sign = "≤" if first.better == "lower" else "≥"
+        table.add_row(first.name, f"{sign} {_figure(first.threshold, first.unit)}", *cells)
+    return table
+
+
+def _figure(value: float, unit: str) -> str:
+    return {"ratio": f"{value:.1%}", "hours": f"{value:.1f} h"}.get(unit, f"{value:g}")
+
+
+def kpi(
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The programme's KPIs per quarter (the last four by default) and over the last 30 days."""
+    from slate.reports import ReportSettings, kpi_overview, rejection_metrics
+
+    settings = ReportSettings()
+    today = datetime.now(settings.zone).date()
+    last = end.date() if end else today
+    first = start.date() if start else date(last.year - 1, last.month, 1)
+    with refusals():
+        reports, metrics = _in_session(
+            lambda s, _actor: (
+                kpi_overview(s, first, last, settings.zone, today),
+                rejection_metrics(s, first, last, settings.zone),
+            )
+        )
+    if as_json:
+        payload = {
+            "kpis": [r.model_dump(mode="json") for r in reports],
+            "rejections": {
+                d: [c.model_dump(mode="json") for c in counts] for d, counts in metrics.by.items()
+            },
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    Console(width=180).print(_kpi_table(reports))
+    causes = Table(
+        "cause", "rejections", "portal", "internal", "blockers", title=f"Rejections {first}–{last}"
+    )
+    for c in metrics.by["cause"][:15]:
+        causes.add_row(c.key, str(c.rejections), str(c.portal), str(c.internal), str(c.blockers))
+    Console().print(causes)

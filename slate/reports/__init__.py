@@ -17,6 +17,14 @@ from slate.reports._costs import (
 from slate.reports._export import ASSET_COLUMNS, HISTORY_COLUMNS, export_request, write_package_workbook
 from slate.reports._invoice import billable_requests, make_invoice, period_bounds
 from slate.reports._invoice_xlsx import INVOICE_COLUMNS, write_invoice_workbook
+from slate.reports._kpi import THRESHOLDS, Kpi, KpiReport, kpi_overview, kpi_report, quarters
+from slate.reports._metrics import (
+    DIMENSIONS,
+    RejectionCount,
+    RejectionFact,
+    RejectionMetrics,
+    rejection_metrics,
+)
 from slate.reports._models import (
     ANY,
     CostKind,
@@ -39,9 +47,11 @@ from slate.reports._severity import SEVERITIES, Severity, severity_of
 __all__ = [
     "ANY",
     "ASSET_COLUMNS",
+    "DIMENSIONS",
     "HISTORY_COLUMNS",
     "INVOICE_COLUMNS",
     "SEVERITIES",
+    "THRESHOLDS",
     "AssetLine",
     "CostKind",
     "CostLine",
@@ -50,12 +60,17 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceLineKind",
+    "Kpi",
+    "KpiReport",
     "NewCost",
     "PackageReport",
     "Rate",
     "RateKind",
     "RateSpec",
     "RateUnit",
+    "RejectionCount",
+    "RejectionFact",
+    "RejectionMetrics",
     "ReportSettings",
     "Severity",
     "add_cost",
@@ -65,11 +80,15 @@ __all__ = [
     "costs_by_request",
     "delivery_counts",
     "export_request",
+    "kpi_overview",
+    "kpi_report",
     "list_rates",
     "make_invoice",
     "package_report",
     "period_bounds",
     "quantity_for",
+    "quarters",
+    "rejection_metrics",
     "runtimes",
     "set_rate",
     "severity_of",

@@ -73,3 +73,23 @@ def test_export_and_invoice_write_workbooks_and_a_request_is_billed_once(
     again = slate(home, *args, "--out", str(tmp_path / "again.xlsx"))
     assert again.returncode == 2 and "nothing to invoice" in again.stderr
     assert not (tmp_path / "again.xlsx").exists()
+
+
+def test_kpi_prints_the_quarters_and_the_last_30_days_as_json(home: dict[str, str], store: Database) -> None:
+    from datetime import UTC, date, datetime
+
+    database = open_database(store.url)
+    history.request(database, "SR-2", due_date=date(2026, 2, 10))
+    history.deliver(
+        database, "SR-2", history.version(database, "SR-2"), datetime(2026, 2, 11, 7, 30, tzinfo=UTC)
+    )
+    database.dispose()
+    env = {**home, "SLATE_REPORTS_TIMEZONE": "America/Los_Angeles"}
+    done = slate(env, "kpi", "--from", "2026-01-01", "--to", "2026-03-31", "--json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert [r["label"] for r in payload["kpis"]] == ["2026-Q1", "last 30 days"]
+    on_time = next(k for k in payload["kpis"][0]["kpis"] if k["name"] == "on_time")
+    assert (on_time["value"], on_time["met"]) == (1.0, True)  # 23:30 on the due day in Los Angeles
+    table = slate(env, "kpi", "--from", "2026-01-01", "--to", "2026-03-31")
+    assert table.returncode == 0 and "redelivery_rate" in table.stdout and "2026-Q1" in table.stdout
