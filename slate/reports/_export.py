@@ -143,7 +143,7 @@ def _totals(sheet: Sheet, assets: list[AssetLine], *, first: int, last: int) -> 
 
 def write_package_workbook(report: PackageReport, path: Path, zone: ZoneInfo) -> Path:
     """Write the export of ``report`` to ``path`` (an ``.xlsx``); date-times in ``zone``."""
-    workbook = new_workbook(str(path))
+    workbook = new_workbook(str(path), constant_memory=True)
     workbook.set_properties({"title": f"Slate export of {report.anchor} ({report.package})"})
     _assets(Sheet(workbook, "Assets", ASSET_COLUMNS, zone), report.assets)
     history = Sheet(workbook, "History", HISTORY_COLUMNS, zone)

@@ -118,34 +118,32 @@ def _facts(session: Session, first: datetime, after: datetime) -> list[Rejection
 
 
 def _deliveries(session: Session, first: datetime, after: datetime) -> dict[str, Counter[str]]:
-    """Deliveries in the period counted by person, language, title and service."""
-    query = (
-        select(
-            AssetVersionRow.created_by,
-            SourceRequestRow.language,
-            SourceRequestRow.title,
-            SourceRequestRow.service_type,
-            func.count(),
-        )
-        .select_from(DeliveryRow)
-        .join(AssetVersionRow, AssetVersionRow.version_id == DeliveryRow.version_id)
-        .join(SourceRequestRow, SourceRequestRow.request_id == DeliveryRow.request_id)
-        .where(
-            DeliveryRow.outcome.in_(_DELIVERED),
-            DeliveryRow.finished_at >= first,
-            DeliveryRow.finished_at < after,
-        )
-        .group_by(
-            AssetVersionRow.created_by,
-            SourceRequestRow.language,
-            SourceRequestRow.title,
-            SourceRequestRow.service_type,
-        )
+    """Deliveries in the period counted by person (who made the version), language, title and service."""
+    in_period = (
+        DeliveryRow.outcome.in_(_DELIVERED),
+        DeliveryRow.finished_at >= first,
+        DeliveryRow.finished_at < after,
     )
     out: dict[str, Counter[str]] = {d: Counter() for d in ("person", "language", "title", "service")}
-    for person, language, title, service, count in session.execute(query):
-        for dimension, key in (("person", person), ("language", language), ("title", title)):
-            out[dimension][key] += count
+    people = (
+        select(AssetVersionRow.created_by, func.count())
+        .select_from(DeliveryRow)
+        .join(AssetVersionRow, AssetVersionRow.version_id == DeliveryRow.version_id)
+        .where(*in_period)
+        .group_by(AssetVersionRow.created_by)
+    )
+    for person, count in session.execute(people):
+        out["person"][person] += count
+    requests = (
+        select(SourceRequestRow.language, SourceRequestRow.title, SourceRequestRow.service_type, func.count())
+        .select_from(DeliveryRow)
+        .join(SourceRequestRow, SourceRequestRow.request_id == DeliveryRow.request_id)
+        .where(*in_period)
+        .group_by(SourceRequestRow.language, SourceRequestRow.title, SourceRequestRow.service_type)
+    )
+    for language, title, service, count in session.execute(requests):
+        out["language"][language] += count
+        out["title"][title] += count
         out["service"][service or ""] += count
     return out
 
