@@ -135,3 +135,10 @@ def kpi(
     for c in metrics.by["cause"][:15]:
         causes.add_row(c.key, str(c.rejections), str(c.portal), str(c.internal), str(c.blockers))
     Console().print(causes)
+    worst = Table("request", "title", "language", "portal rejections", "blockers", "cost", title="Costliest")
+    for item in reports[-1].costliest:
+        cost = f"{item.cost} {item.currency}".strip()
+        worst.add_row(
+            item.request_id, item.title, item.language, str(item.rejections), str(item.blockers), cost
+        )
+    Console().print(worst)

@@ -17,7 +17,16 @@ from slate.reports._costs import (
 from slate.reports._export import ASSET_COLUMNS, HISTORY_COLUMNS, export_request, write_package_workbook
 from slate.reports._invoice import billable_requests, make_invoice, period_bounds
 from slate.reports._invoice_xlsx import INVOICE_COLUMNS, write_invoice_workbook
-from slate.reports._kpi import THRESHOLDS, Kpi, KpiReport, kpi_overview, kpi_report, quarters
+from slate.reports._kpi import (
+    THRESHOLDS,
+    CostlyItem,
+    Kpi,
+    KpiReport,
+    costliest,
+    kpi_overview,
+    kpi_report,
+    quarters,
+)
 from slate.reports._metrics import (
     DIMENSIONS,
     RejectionCount,
@@ -55,6 +64,7 @@ __all__ = [
     "AssetLine",
     "CostKind",
     "CostLine",
+    "CostlyItem",
     "Currency",
     "HistoryLine",
     "Invoice",
@@ -77,6 +87,7 @@ __all__ = [
     "best_rates",
     "billable_requests",
     "cost_from_rate_card",
+    "costliest",
     "costs_by_request",
     "delivery_counts",
     "export_request",

@@ -11,6 +11,9 @@
   the period to the next delivery of the same request; rejections not yet answered are counted
   apart (``open``), never as zero.
 
+With them, the requests that cost the most: the most portal rejections in the period, Blockers
+breaking ties, with what their cost lines add up to.
+
 A period is whole days in the report's time zone. Each figure carries its numerator and
 denominator, so a rate over three deliveries is not mistaken for one over three thousand.
 """
@@ -18,17 +21,28 @@ denominator, so a rate over three deliveries is not mistaken for one over three 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from slate.reports._costs import costs_by_request
 from slate.reports._invoice import period_bounds
 from slate.reports._severity import blocker_codes
 from slate.store import DeliveryRow, RejectionRow, SourceRequestRow
 
-__all__ = ["THRESHOLDS", "Kpi", "KpiReport", "kpi_overview", "kpi_report", "quarters"]
+__all__ = [
+    "THRESHOLDS",
+    "CostlyItem",
+    "Kpi",
+    "KpiReport",
+    "costliest",
+    "kpi_overview",
+    "kpi_report",
+    "quarters",
+]
 
 _DELIVERED = ("DELIVERED", "ACCEPTED")
 
@@ -49,8 +63,23 @@ class Kpi(BaseModel):
     note: str = ""
 
 
+class CostlyItem(BaseModel):
+    """A request that weighed on the KPIs: its portal rejections in the period and what it cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    title: str
+    language: str
+    source_type: str
+    rejections: int
+    blockers: int
+    cost: Decimal
+    currency: str
+
+
 class KpiReport(BaseModel):
-    """The KPIs of one period."""
+    """The KPIs of one period, and the requests that cost the most in it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -58,6 +87,7 @@ class KpiReport(BaseModel):
     start: date
     end: date
     kpis: list[Kpi]
+    costliest: list[CostlyItem] = []
 
     def missed(self) -> list[Kpi]:
         """The KPIs that cross their threshold."""
@@ -167,6 +197,44 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def costliest(session: Session, first: datetime, after: datetime, limit: int = 10) -> list[CostlyItem]:
+    """The requests the portal rejected most in the period (Blockers break ties)."""
+    blocker = func.sum(case((func.upper(RejectionRow.reason_code).in_(blocker_codes()), 1), else_=0))
+    in_period = (
+        RejectionRow.origin == "PORTAL",
+        RejectionRow.raised_at >= first,
+        RejectionRow.raised_at < after,
+    )
+    ranked = session.execute(
+        select(RejectionRow.request_id, func.count(), blocker)
+        .where(*in_period)
+        .group_by(RejectionRow.request_id)
+        .order_by(func.count().desc(), blocker.desc(), RejectionRow.request_id)
+        .limit(limit)
+    ).all()
+    ids = [r[0] for r in ranked]
+    costs = costs_by_request(session, ids)
+    rows = session.scalars(select(SourceRequestRow).where(SourceRequestRow.request_id.in_(ids)))
+    requests = {r.request_id: r for r in rows}
+    items = []
+    for request_id, count, blockers in ranked:
+        request, lines = requests[request_id], costs[request_id]
+        own = (request.internal_cost or Decimal(0)) + (request.third_party_fee or Decimal(0))
+        items.append(
+            CostlyItem(
+                request_id=request_id,
+                title=request.title,
+                language=request.language,
+                source_type=request.source_type,
+                rejections=int(count),
+                blockers=int(blockers or 0),
+                cost=sum((c.amount for c in lines), own),
+                currency=lines[0].currency if lines else "",
+            )
+        )
+    return items
+
+
 def kpi_report(session: Session, start: date, end: date, zone: ZoneInfo, label: str = "") -> KpiReport:
     """The KPIs of the days from ``start`` to ``end`` (inclusive) in ``zone``."""
     first, after = period_bounds(start, end, zone)
@@ -185,7 +253,13 @@ def kpi_report(session: Session, start: date, end: date, zone: ZoneInfo, label: 
             note=f"{open_} Blocker rejections not redelivered yet" if open_ else "",
         ),
     ]
-    return KpiReport(label=label or f"{start} to {end}", start=start, end=end, kpis=kpis)
+    return KpiReport(
+        label=label or f"{start} to {end}",
+        start=start,
+        end=end,
+        kpis=kpis,
+        costliest=costliest(session, first, after),
+    )
 
 
 def quarters(start: date, end: date) -> list[tuple[str, date, date]]:

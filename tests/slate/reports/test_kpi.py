@@ -72,6 +72,10 @@ def test_the_quarter_kpis_have_the_known_answers(story: Database) -> None:
     assert velocity.value == pytest.approx(36.0) and velocity.met is True
     assert velocity.note == "1 Blocker rejections not redelivered yet"
     assert [k.name for k in report.missed()] == ["redelivery_rate", "blocker_redelivery_rate", "on_time"]
+    assert [(c.request_id, c.rejections, c.blockers) for c in report.costliest] == [
+        ("R3", 2, 1),
+        ("R4", 1, 1),
+    ]
 
 
 def test_on_time_is_judged_by_the_due_day_in_the_report_time_zone(story: Database) -> None:
