@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
+from prefect.events import emit_event
 from pydantic import BaseModel
 
 from slate.errors import ConfigurationError
 from slate.objects import BlobStore
-from slate.reports import ReportSettings, export_request
+from slate.reports import ReportSettings, crossed, export_request, kpi_chart, kpi_markdown, kpi_overview
 from tasks._runtime import blobs, database, log
 
-__all__ = ["StoredReport", "export_workbook", "link_artifact", "store_file"]
+__all__ = ["StoredReport", "export_workbook", "kpi_report_task", "link_artifact", "store_file"]
 
 #: How long a link in an artifact lets someone download the file (S3 only).
 LINK_LIFETIME = timedelta(days=7)
@@ -66,3 +67,34 @@ def export_workbook(request_id: str) -> StoredReport:
     link_artifact(stored, key=f"export-{request_id.lower()}", title=f"Export of {request_id}")
     log.info("export stored", request_id=request_id, key=key, size=size)
     return stored
+
+
+@task(name="kpi report")
+def kpi_report_task(quarters_back: int = 4) -> dict[str, object]:
+    """KPIs of the last quarters and 30 days: a chart in the blob store, a markdown artifact, and an
+    event for every KPI over its threshold (``slate.kpi.threshold-crossed``) for automations to notify."""
+    settings = ReportSettings()
+    today = datetime.now(settings.zone).date()
+    index = today.year * 4 + (today.month - 1) // 3 - (quarters_back - 1)  # quarters since year 0
+    first = date(index // 4, index % 4 * 3 + 1, 1)
+    with database() as db, db.session() as session:
+        reports = kpi_overview(session, first, today, settings.zone, today)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    with tempfile.TemporaryDirectory(prefix="slate-kpi-") as scratch:
+        path = kpi_chart(reports, Path(scratch) / "kpis.png")
+        key = f"reports/kpi/{stamp}/kpis.png"
+        size, url = store_file(blobs(), key, path)
+    body = kpi_markdown(reports, chart=url)
+    note = "" if url else f"\n\nChart stored as blob `{key}` ({size:,} bytes)."
+    create_markdown_artifact(
+        body + note, key="kpi-report", description="KPIs against the programme's thresholds"
+    )
+    alerts = crossed(reports)
+    for label, kpi in alerts:
+        emit_event(
+            event="slate.kpi.threshold-crossed",
+            resource={"prefect.resource.id": f"slate.kpi.{kpi.name}", "prefect.resource.name": kpi.name},
+            payload={"period": label, **kpi.model_dump(mode="json")},
+        )
+    log.info("kpi report", chart=key, crossed=len(alerts))
+    return {"chart": key, "crossed": [f"{label}: {kpi.name}" for label, kpi in alerts]}

@@ -4,6 +4,7 @@ Plain functions over a database session, with pydantic records out, so the comma
 Prefect flows and the web workspace all show the same figures. Nothing here imports Prefect.
 """
 
+from slate.reports._charts import crossed, kpi_chart, kpi_markdown
 from slate.reports._costs import (
     add_cost,
     best_rates,
@@ -89,8 +90,11 @@ __all__ = [
     "cost_from_rate_card",
     "costliest",
     "costs_by_request",
+    "crossed",
     "delivery_counts",
     "export_request",
+    "kpi_chart",
+    "kpi_markdown",
     "kpi_overview",
     "kpi_report",
     "list_rates",

@@ -55,3 +55,25 @@ def test_the_export_flow_stores_the_workbook_and_links_it(home_db: Database, tmp
     assert [sheet.cell(r, 2).value for r in (2, 3)] == ["SR-EXP-AV", "SR-EXP-FR"]
     markdown = _artifact_markdown("export-sr-exp-av")
     assert f"`{key}`" in markdown and "2 requests of package PKG-EXP" in markdown
+
+
+def test_the_kpi_report_charts_the_kpis_and_names_the_missed_ones(home_db: Database) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from flows.kpi_report import kpi_report
+
+    now = datetime.now(UTC)
+    history.request(home_db, "SR-KPI", due_date=(now - timedelta(days=10)).date())
+    version = history.version(home_db, "SR-KPI")
+    history.deliver(home_db, "SR-KPI", version, now - timedelta(days=5))  # late: on time 0 %
+    history.reject(home_db, "SR-KPI", version, now - timedelta(days=4), "WRONG_LANGUAGE")
+    result = kpi_report(quarters_back=1)
+    assert "last 30 days: redelivery_rate" in result["crossed"]  # type: ignore[operator]
+    assert "last 30 days: on_time" in result["crossed"]  # type: ignore[operator]
+    chart = open_blob_store()
+    png = Path(home_db.url.removeprefix("sqlite:///")).parent / "chart.png"
+    chart.get_to_path(str(result["chart"]), png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    markdown = _artifact_markdown("kpi-report")
+    assert "| redelivery_rate | ≤ 3.0% |" in markdown and "**missed**" in markdown
+    assert "| SR-KPI | The Long Night | 1 | 1 |" in markdown  # the costliest item
