@@ -8,7 +8,20 @@ from __future__ import annotations
 
 import typer
 
-from cli import _backlot, _db, _demo, _download, _imf, _qc, _reconcile, _status, _up, _webhooks
+from cli import (
+    _backlot,
+    _costs,
+    _db,
+    _demo,
+    _download,
+    _imf,
+    _qc,
+    _reconcile,
+    _reports,
+    _status,
+    _up,
+    _webhooks,
+)
 from cli._failures import database_cause, database_failure
 
 __all__ = ["app", "main"]
@@ -30,6 +43,11 @@ app.command("reconcile-failures")(_reconcile.reconcile_failures)
 app.command("webhook-receiver")(_webhooks.webhook_receiver)
 _up.register(app)
 app.command("download")(_download.download)
+app.add_typer(_costs.cost_app, name="cost")
+app.add_typer(_costs.rate_app, name="ratecard")
+app.add_typer(_reports.export_app, name="export")
+app.command("invoice")(_reports.invoice)
+app.command("kpi")(_reports.kpi)
 
 
 def main() -> None:

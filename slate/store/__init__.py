@@ -1,6 +1,7 @@
 """The domain database: rows, the connection and its migrations, and the queries Slate needs."""
 
 from slate.store import reconcile_failures as _reconcile_failures  # noqa: F401  # its table in Base
+from slate.store._billing import CostLineRow, InvoicedRequestRow, InvoiceLineRow, InvoiceRow, RateRow
 from slate.store._database import Database, open_database
 from slate.store._queries import (
     audit_trail,
@@ -30,10 +31,15 @@ __all__ = [
     "AssetVersionRow",
     "AuditEventRow",
     "Base",
+    "CostLineRow",
     "Database",
     "DeliveryRow",
+    "InvoiceLineRow",
+    "InvoiceRow",
+    "InvoicedRequestRow",
     "QCReportRow",
     "RateBucketRow",
+    "RateRow",
     "RejectionRow",
     "SourceRequestRow",
     "WatermarkRow",

@@ -40,10 +40,13 @@ def test_every_entry_loads_names_its_flow_and_accepts_its_parameters() -> None:
         inspect.signature(flow.fn).bind_partial(**spec.parameters)
 
 
-def test_reconcile_runs_on_a_cron_schedule_and_the_rest_on_demand() -> None:
+def test_reconcile_and_the_kpi_report_run_on_cron_schedules_and_the_rest_on_demand() -> None:
     by_name = {spec.name: spec for spec in load_project().deployments}
     assert [s.cron for s in by_name["reconcile"].schedules] == ["*/10 * * * *"]
-    assert all(not spec.schedules for name, spec in by_name.items() if name != "reconcile")
+    assert [s.cron for s in by_name["kpi-report"].schedules] == ["0 6 * * 1"]
+    assert all(
+        not spec.schedules for name, spec in by_name.items() if name not in ("reconcile", "kpi-report")
+    )
     assert {spec.work_pool.name for spec in by_name.values() if spec.work_pool} == {"slate-pool"}
     assert all(spec.work_pool for spec in by_name.values())
 
