@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _backlot, _db, _demo, _download, _qc, _status, _up, _webhooks
+from cli import _backlot, _db, _demo, _download, _qc, _status, _up, _users, _webhooks
 
 __all__ = ["app", "main"]
 
@@ -19,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(_db.app, name="db")
+app.add_typer(_users.app, name="user")
 app.command("status")(_status.status)
 app.command("demo")(_demo.demo)
 app.command("backlot-emulator")(_backlot.backlot_emulator)

@@ -15,6 +15,9 @@ boundaries in Prefect (task results, subprocess runs)::
     ├── FrozenRecord                a delivered version's metadata cannot change
     ├── InvalidInput                a value given by a person or a file breaks a rule
     ├── MediaError                  ffmpeg/ffprobe could not read or write a file
+    ├── AccessDenied                a person may not do this (role, share or the asset's state)
+    │   ├── LoginRefused            wrong name or password, or a disabled user
+    │   └── TooManyAttempts         too many failed logins lately: wait
     └── PortalError                 the partner portal failed
         ├── PortalUnavailable       transient: retry later (429, 5xx, timeouts)
         └── PortalRejected          final: the portal said no, with its message
@@ -25,11 +28,13 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AccessDenied",
     "ConfigurationError",
     "ConflictError",
     "FrozenRecord",
     "IntegrityError",
     "InvalidInput",
+    "LoginRefused",
     "MediaError",
     "NotFound",
     "PortalError",
@@ -37,6 +42,7 @@ __all__ = [
     "PortalUnavailable",
     "SlateError",
     "StorageError",
+    "TooManyAttempts",
     "TransitionError",
 ]
 
@@ -115,3 +121,15 @@ class PortalRejected(PortalError):
 
 class FrozenRecord(SlateError):
     """A delivered version's metadata cannot change; make a new version instead."""
+
+
+class AccessDenied(SlateError):
+    """A person may not do this: their role, their shares or the asset's state forbid it."""
+
+
+class LoginRefused(AccessDenied):
+    """Wrong name or password, or a disabled user (the message never says which)."""
+
+
+class TooManyAttempts(AccessDenied):
+    """Too many failed logins for this name or client lately; refused without checking."""
