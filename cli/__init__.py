@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _backlot, _db, _demo, _download, _qc, _status, _up, _users, _webhooks
+from cli import _backlot, _db, _demo, _download, _qc, _status, _up, _users, _webhooks, _workspace
 
 __all__ = ["app", "main"]
 
@@ -28,6 +28,7 @@ app.command("webhooks")(_webhooks.webhooks)
 app.command("webhook-receiver")(_webhooks.webhook_receiver)
 _up.register(app)
 app.command("download")(_download.download)
+app.command("workspace")(_workspace.workspace)
 
 
 def main() -> None:
