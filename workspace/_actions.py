@@ -38,7 +38,7 @@ from slate.store import get_request, update_request
 from workspace._web import RequestAccess, access, check_csrf, parts, signed_in
 
 router = APIRouter()
-log = get_logger("workspace.actions")
+log = get_logger("slate.workspace.actions")
 
 Who = Annotated[SignedIn, Depends(signed_in)]
 

@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from slate.errors import LoginRefused, TooManyAttempts
+from slate.errors import AccessDenied, TooManyAttempts
 from slate.logging import get_logger
 from slate.people import SignedIn, log_in, revoke_session
 from workspace._web import COOKIE, LOGIN_COOKIE, check_csrf, parts, render, signed_in
 
 router = APIRouter()
-log = get_logger("workspace.auth")
+log = get_logger("slate.workspace.auth")
 
 
 def _safe_next(target: str) -> str:
@@ -47,10 +47,13 @@ def login(
             request, "login.html", 403, login_csrf=expected, next="/", error="The form expired; try again."
         )
     client = request.client.host if request.client else "?"
-    try:
-        with p.database.session() as session:
+    refused: AccessDenied | None = None
+    with p.database.session() as session:  # a refusal is committed too: it counts toward the limit
+        try:
             signed = log_in(session, name, password, client=client, policy=p.policy)
-    except TooManyAttempts:
+        except AccessDenied as exc:
+            refused = exc
+    if isinstance(refused, TooManyAttempts):
         log.warning("login refused: too many attempts", user=name, client=client)
         return render(
             request,
@@ -60,7 +63,7 @@ def login(
             next=_safe_next(next),
             error="Too many failed attempts; wait a few minutes.",
         )
-    except LoginRefused:
+    if refused is not None:
         log.info("login refused", user=name, client=client)
         return render(
             request,

@@ -20,7 +20,7 @@ from workspace._runs import run_url
 from workspace._web import access, parts, render, signed_in
 
 router = APIRouter()
-log = get_logger("workspace.pages")
+log = get_logger("slate.workspace.pages")
 
 COLUMNS = [
     (AssetCategory.VIDEO, "video", "Video"),

@@ -32,7 +32,7 @@ from workspace._web import LoginRequired, Parts, render
 
 __all__ = ["create_app"]
 
-log = get_logger("workspace")
+log = get_logger("slate.workspace")
 
 _STATUS: list[tuple[type[SlateError], int]] = [
     (NotFound, 404),

@@ -63,7 +63,9 @@ def log_in(
     """Check a password and open a session; refused when too many recent failures, for name or client.
 
     A wrong name, a wrong password and a disabled user are refused alike (:class:`LoginRefused`),
-    in about the same time, so the answer tells nothing about which names exist.
+    in about the same time, so the answer tells nothing about which names exist. The attempt is
+    written in the caller's transaction, which must be committed even when this raises: a
+    failure that is rolled back would not count toward the limit.
     """
     policy = policy or LoginPolicy()
     now = datetime.now(UTC)
