@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from slate.models import AssetCategory, AssetColor, MaterialStatus, PortalStatus, SourceType
@@ -151,8 +152,9 @@ def _search(q: str) -> ColumnElement[bool] | None:
     )
 
 
-def _read(session: Session, where: list[ColumnElement[bool]]) -> list[Any]:
-    newest = (
+def _newest() -> Any:
+    """Per request: its newest deliverable version and how many it has had."""
+    return (
         select(
             AssetVersionRow.request_id,
             func.max(AssetVersionRow.version_id).label("version_id"),
@@ -163,32 +165,137 @@ def _read(session: Session, where: list[ColumnElement[bool]]) -> list[Any]:
         .group_by(AssetVersionRow.request_id)
         .subquery()
     )
+
+
+def _with_colours(query: Any, newest: Any) -> Any:
+    return query.outerjoin(newest, newest.c.request_id == SourceRequestRow.request_id).outerjoin(
+        AssetVersionRow, AssetVersionRow.version_id == newest.c.version_id
+    )
+
+
+def _read(session: Session, where: list[ColumnElement[bool]]) -> list[Any]:
+    """The requests of the page with the colour of their newest deliverable version (index lookups only)."""
     r = SourceRequestRow
-    query = (
-        select(
-            r.request_id, r.title, r.show_name, r.season, r.episode_number, r.episode_title, r.package_id,
-            r.source_type, r.language, r.due_date, r.portal_status, r.material_status,
-            AssetVersionRow.color, newest.c.versions,
-        )
-        .outerjoin(newest, newest.c.request_id == r.request_id)
-        .outerjoin(AssetVersionRow, AssetVersionRow.version_id == newest.c.version_id)
-        .where(*where)
+    columns = (
+        r.request_id, r.title, r.show_name, r.season, r.episode_number, r.episode_title, r.package_id,
+        r.source_type, r.language, r.due_date, r.portal_status, r.material_status,
     )  # fmt: skip
-    return list(session.execute(query).all())
+    records = session.execute(select(*columns).where(*where)).all()
+    ids = [rec.request_id for rec in records]
+    newest = session.execute(
+        select(AssetVersionRow.request_id, func.max(AssetVersionRow.version_id), func.count())
+        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+        .where(AssetVersionRow.request_id.in_(ids), AssetRow.role == "deliverable")
+        .group_by(AssetVersionRow.request_id)
+    ).all()
+    counts = {rid: int(n) for rid, _v, n in newest}
+    colours = dict(
+        session.execute(
+            select(AssetVersionRow.request_id, AssetVersionRow.color).where(
+                AssetVersionRow.version_id.in_([v for _r, v, _n in newest])
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return [
+        SimpleNamespace(
+            **rec._asdict(), color=colours.get(rec.request_id), versions=counts.get(rec.request_id, 0)
+        )
+        for rec in records
+    ]
 
 
-def _row_key(rec: Any) -> tuple[str, int | None, int | None, str | None, str]:
+def _keys() -> list[ColumnElement[Any]]:
+    """The row key in SQL: title, season, package, episode, and the request id where no episode applies.
+
+    Written with literals (not bound parameters) and in this order so that it is exactly the
+    expression index ``ix_source_requests_table_row`` of migration ``0007_people``: grouping and
+    sorting by title then walk the index instead of sorting every request.
+    """
+    r = SourceRequestRow
+    return [
+        func.coalesce(r.show_name, r.title).label("k_title"),
+        func.coalesce(r.season, literal_column("-1")).label("k_season"),
+        func.coalesce(r.package_id, literal_column("''")).label("k_package"),
+        func.coalesce(r.episode_number, literal_column("-1")).label("k_episode"),
+        case((r.episode_number.is_(None), r.request_id), else_=literal_column("''")).label("k_solo"),
+    ]
+
+
+def _category() -> ColumnElement[Any]:
+    r = SourceRequestRow
+    return case(
+        *[
+            (r.source_type.in_([t.value for t in SourceType if t.category is c]), c.value)
+            for c in AssetCategory
+        ]
+    )
+
+
+def _shows(color: AssetColor, newest: Any) -> ColumnElement[bool]:
+    """The SQL twin of :meth:`Chip.shows`."""
+    if color is AssetColor.DARK_BLUE:
+        return or_(AssetVersionRow.color == color.value, newest.c.versions > 1)
+    if color is AssetColor.GRAY:
+        return or_(AssetVersionRow.color.is_(None), AssetVersionRow.color == color.value)
+    return AssetVersionRow.color == color.value
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.max(case((condition, 1), else_=0))
+
+
+def _page_keys(
+    session: Session, where: list[ColumnElement[bool]], query: TableQuery, today: date
+) -> tuple[list[tuple[Any, ...]], int, int]:
+    """The keys of the rows on the page asked for, in order; the number of rows; the page shown."""
+    r = SourceRequestRow
+    keys = _keys()
+    open_ = r.material_status.not_in([s.value for s in _DONE])
+    due = func.min(case((open_, r.due_date), else_=None)).label("due")
+    grouped = select(*keys, due).where(*where)
+    filters = query.column_filters()
+    if filters:
+        newest = _newest()
+        grouped = _with_colours(grouped, newest)
+        category = _category()
+        having = [
+            _flag(and_(category == cat.value, _shows(color, newest))) == 1 for cat, color in filters.items()
+        ]
+        grouped = grouped.group_by(*keys).having(*having)
+    else:
+        grouped = grouped.group_by(*keys)
+    rows = grouped.subquery()
+    # counting needs only the key: without filters the count walks the covering index alone
+    counted = rows if filters else select(*keys).where(*where).group_by(*keys).subquery()
+    total = int(session.scalar(select(func.count()).select_from(counted)) or 0)
+    page = min(query.page, max(1, -(-total // PAGE_SIZE)))
+    by_title = [rows.c.k_title, rows.c.k_season, rows.c.k_package, rows.c.k_episode, rows.c.k_solo]
+    orders: dict[SortKey, list[Any]] = {
+        SortKey.TITLE: by_title,
+        SortKey.DUE: [func.coalesce(rows.c.due, date.max), *by_title],
+        SortKey.PACKAGE: [rows.c.k_package, *by_title],
+    }
+    order = [o.desc() for o in orders[query.sort]] if query.desc else orders[query.sort]
+    chosen = select(*by_title).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return [tuple(f) for f in session.execute(chosen)], total, page
+
+
+def _row_key(rec: Any) -> tuple[str, int, str, int, str]:
+    """The same key as :func:`_keys`, from a fetched record."""
     title = rec.show_name or rec.title
+    season = -1 if rec.season is None else rec.season
     if rec.episode_number is None:
-        return (title, rec.season, None, rec.package_id, rec.request_id)
-    return (title, rec.season, rec.episode_number, rec.package_id, "")
+        return (title, season, rec.package_id or "", -1, rec.request_id)
+    return (title, season, rec.package_id or "", rec.episode_number, "")
 
 
-def _build_rows(records: list[Any], today: date, at_risk_days: int) -> list[TableRow]:
+def _build_rows(records: list[Any], today: date, at_risk_days: int) -> dict[tuple[Any, ...], TableRow]:
     grouped: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for rec in records:
         grouped[_row_key(rec)].append(rec)
-    rows = []
+    rows: dict[tuple[Any, ...], TableRow] = {}
     for key, recs in grouped.items():
         chips: dict[AssetCategory, list[Chip]] = {c: [] for c in AssetCategory}
         late = at_risk = False
@@ -212,21 +319,19 @@ def _build_rows(records: list[Any], today: date, at_risk_days: int) -> list[Tabl
                     status not in _READY and rec.due_date <= today + timedelta(days=at_risk_days)
                 )
         first = recs[0]
-        rows.append(
-            TableRow(
-                key="|".join("" if k is None else str(k) for k in key),
-                title=key[0],
-                season=first.season,
-                episode_number=first.episode_number,
-                episode_title=first.episode_title if first.episode_number is not None else first.title,
-                package_id=first.package_id,
-                chips=chips,
-                due_date=min(dues) if dues else None,
-                late=late,
-                at_risk=at_risk and not late,
-                material=_count(r.material_status for r in recs),
-                portal=_count(r.portal_status for r in recs),
-            )
+        rows[key] = TableRow(
+            key="|".join("" if k is None else str(k) for k in key),
+            title=key[0],
+            season=first.season,
+            episode_number=first.episode_number,
+            episode_title=first.episode_title if first.episode_number is not None else first.title,
+            package_id=first.package_id,
+            chips=chips,
+            due_date=min(dues) if dues else None,
+            late=late,
+            at_risk=at_risk and not late,
+            material=_count(r.material_status for r in recs),
+            portal=_count(r.portal_status for r in recs),
         )
     return rows
 
@@ -238,31 +343,29 @@ def _count(values: Any) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _matches(row: TableRow, filters: dict[AssetCategory, AssetColor]) -> bool:
-    return all(any(c.shows(color) for c in row.chips[cat]) for cat, color in filters.items())
-
-
-def _sort(rows: list[TableRow], key: SortKey, desc: bool) -> None:
-    def by_title(r: TableRow) -> tuple[Any, ...]:
-        return (r.title.lower(), r.season or 0, r.package_id or "", r.episode_number or 0, r.key)
-
-    if key is SortKey.DUE:
-        rows.sort(key=lambda r: (r.due_date or date.max, *by_title(r)), reverse=desc)
-    elif key is SortKey.PACKAGE:
-        rows.sort(key=lambda r: (r.package_id or "", *by_title(r)), reverse=desc)
-    else:
-        rows.sort(key=by_title, reverse=desc)
-
-
-def _progress(records: list[Any]) -> dict[tuple[Any, ...], tuple[int, int, int]]:
-    totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for rec in records:
-        counts = totals[(rec.show_name or rec.title, rec.season, rec.package_id)]
-        counts[0] += 1
-        portal = PortalStatus(rec.portal_status)
-        counts[1] += rec.material_status == MaterialStatus.DELIVERED or portal in _ON_PORTAL
-        counts[2] += portal is PortalStatus.ACCEPTED
-    return {k: (v[0], v[1], v[2]) for k, v in totals.items()}
+def _progress(
+    session: Session, visible: ColumnElement[bool] | None, groups: set[tuple[str, int, str]]
+) -> dict[tuple[str, int, str], tuple[int, int, int]]:
+    """Requests, delivered and accepted per title/season/package shown (of all the person may see)."""
+    if not groups:
+        return {}
+    r = SourceRequestRow
+    keys = _keys()
+    on_portal = [p.value for p in _ON_PORTAL]
+    delivered = or_(r.material_status == MaterialStatus.DELIVERED.value, r.portal_status.in_(on_portal))
+    query = (
+        select(
+            keys[0],
+            keys[1],
+            keys[2],
+            func.count(),
+            func.sum(case((delivered, 1), else_=0)),
+            func.sum(case((r.portal_status == PortalStatus.ACCEPTED.value, 1), else_=0)),
+        )
+        .where(keys[0].in_({g[0] for g in groups}), *([visible] if visible is not None else []))
+        .group_by(keys[0], keys[1], keys[2])
+    )
+    return {(t, s, p): (int(n), int(d or 0), int(a or 0)) for t, s, p, n, d, a in session.execute(query)}
 
 
 def asset_table(
@@ -273,33 +376,39 @@ def asset_table(
     today: date | None = None,
     at_risk_days: int = 3,
 ) -> TablePage:
-    """One page of the table for ``query``, limited to ``visible`` requests (all when None)."""
+    """One page of the table for ``query``, limited to ``visible`` requests (all when None).
+
+    Grouping, filtering, sorting and paging happen in the database (one grouped query); only the
+    page's requests are then read and turned into chips, so a page costs the same at 100 or 100,000.
+    """
+    today = today or date.today()
     where = [c for c in (visible, _search(query.q)) if c is not None]
-    records = _read(session, where)
-    rows = _build_rows(records, today or date.today(), at_risk_days)
-    filters = query.column_filters()
-    if filters:
-        rows = [r for r in rows if _matches(r, filters)]
-    _sort(rows, query.sort, query.desc)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(query.page, pages)
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    progress = _progress(records)
+    keys, total, page = _page_keys(session, where, query, today)
+    if not keys:
+        return TablePage(groups=[], rows=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+    k = _keys()
+    records = _read(session, [*where, k[0].in_({key[0] for key in keys}), tuple_(*k).in_(keys)])
+    built = _build_rows(records, today, at_risk_days)
+    progress = _progress(session, visible, {(key[0], key[1], key[2]) for key in keys})
     groups: list[PackageGroup] = []
-    for row in shown:
-        group_key = (row.title, row.season, row.package_id)
-        if not groups or (groups[-1].title, groups[-1].season, groups[-1].package_id) != group_key:
-            total, delivered, accepted = progress.get(group_key, (0, 0, 0))
+    for key in keys:
+        row = built[key]
+        group_key = (key[0], key[1], key[2])
+        if (
+            not groups
+            or (groups[-1].title, groups[-1].season or -1, groups[-1].package_id or "") != group_key
+        ):
+            total_n, delivered, accepted = progress.get(group_key, (0, 0, 0))
             groups.append(
                 PackageGroup(
                     title=row.title,
                     season=row.season,
                     package_id=row.package_id,
-                    total=total,
+                    total=total_n,
                     delivered=delivered,
                     accepted=accepted,
                     rows=[],
                 )
             )
         groups[-1].rows.append(row)
-    return TablePage(groups=groups, rows=len(rows), page=page, pages=pages)
+    return TablePage(groups=groups, rows=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))

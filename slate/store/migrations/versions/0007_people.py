@@ -111,15 +111,27 @@ _TABLE_INDEXES = {
 }
 
 
+#: The asset table's row key (slate.catalog._table._keys), so rows are grouped and sorted by walking it.
+_ROW_KEY = [
+    "coalesce(show_name, title)",
+    "coalesce(season, -1)",
+    "coalesce(package_id, '')",
+    "coalesce(episode_number, -1)",
+    "CASE WHEN (episode_number IS NULL) THEN request_id ELSE '' END",
+]
+
+
 def upgrade() -> None:
     _people()
     _sessions()
     _shares()
     for name, (table, columns) in _TABLE_INDEXES.items():
         op.create_index(name, table, columns)
+    op.create_index("ix_source_requests_table_row", "source_requests", [sa.text(e) for e in _ROW_KEY])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_source_requests_table_row", table_name="source_requests")
     for name, (table, _columns) in _TABLE_INDEXES.items():
         op.drop_index(name, table_name=table)
     for table in ("share_downloads", "shares", "login_attempts", "web_sessions", "memberships"):
