@@ -20,7 +20,9 @@ from cli import (
     _reports,
     _status,
     _up,
+    _users,
     _webhooks,
+    _workspace,
 )
 from cli._failures import database_cause, database_failure
 
@@ -34,6 +36,7 @@ app = typer.Typer(
 )
 app.add_typer(_db.app, name="db")
 app.add_typer(_imf.app, name="imf")
+app.add_typer(_users.app, name="user")
 app.command("status")(_status.status)
 app.command("demo")(_demo.demo)
 app.command("backlot-emulator")(_backlot.backlot_emulator)
@@ -48,6 +51,7 @@ app.add_typer(_costs.rate_app, name="ratecard")
 app.add_typer(_reports.export_app, name="export")
 app.command("invoice")(_reports.invoice)
 app.command("kpi")(_reports.kpi)
+app.command("workspace")(_workspace.workspace)
 
 
 def main() -> None:

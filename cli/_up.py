@@ -27,6 +27,7 @@ def _summary(info: Any, detached: bool) -> str:
         f"  Prefect API        {info.prefect_api_url}",
         f"  webhook receiver   {info.webhook_url}",
         f"  portal emulator    {info.emulator_url}  (API docs at {info.emulator_url}/docs)",
+        f"  workspace          {info.workspace_url}  (add people with `slate user add`)",
         f"  deployments        {len(info.deployments)} served: {', '.join(info.deployments)}",
         f"  logs               {info.logs}/",
         f"  described in       {info.home}/stack.json",

@@ -1,6 +1,6 @@
-"""The embedded stack on one machine: Prefect server, served deployments, webhook receiver, emulator.
+"""The embedded stack on one machine: Prefect server, served deployments, receiver, emulator, workspace.
 
-``slate up`` starts four child processes, each in its own process group (so a stop reaches the
+``slate up`` starts five child processes, each in its own process group (so a stop reaches the
 flow-run subprocesses the serving process starts, and so a Ctrl-C in the terminal reaches only
 the supervisor, which then stops the parts in order):
 
@@ -9,7 +9,8 @@ the supervisor, which then stops the parts in order):
 * ``python -m deployments.serve``, serving every deployment of ``prefect.yaml`` (polling every
   ``stack_poll_seconds``);
 * the webhook receiver, starting flow runs on that server;
-* the portal emulator, sending its webhooks to that receiver.
+* the portal emulator, sending its webhooks to that receiver;
+* the workspace (``slate workspace``), starting runs on that server and linking to its UI.
 
 Ready means: the server answers ``/api/health``, the receiver ``/healthz``, the emulator ``/docs``,
 and every deployment of ``prefect.yaml`` has been polled by the serving process since the start.
@@ -54,15 +55,22 @@ class Ports(BaseModel):
     prefect: int
     receiver: int
     emulator: int
+    #: The workspace (N+3); its own setting ``SLATE_WORKSPACE_PORT`` otherwise.
+    workspace: int = 8783
 
     @classmethod
     def choose(cls, settings: Settings, port_base: int | None = None) -> Ports:
         """``port_base`` N gives N, N+1, N+2; without it each part keeps its own setting."""
         if port_base is not None:
-            return cls(prefect=port_base, receiver=port_base + 1, emulator=port_base + 2)
+            return cls(
+                prefect=port_base, receiver=port_base + 1, emulator=port_base + 2, workspace=port_base + 3
+            )
         emulator = httpx.URL(settings.portal_base_url).port or 8765
         return cls(
-            prefect=settings.stack_prefect_port, receiver=settings.webhook_receiver_port, emulator=emulator
+            prefect=settings.stack_prefect_port,
+            receiver=settings.webhook_receiver_port,
+            emulator=emulator,
+            workspace=int(os.environ.get("SLATE_WORKSPACE_PORT", "8783")),
         )
 
     def all_free(self) -> bool:
@@ -91,6 +99,7 @@ class StackInfo(BaseModel):
     receiver_url: str
     webhook_url: str
     emulator_url: str
+    workspace_url: str = ""
     ports: Ports
     deployments: list[str]
     #: Part name → pid of the part, which leads its own process group.
@@ -155,7 +164,7 @@ class _Part:
 
 
 class Stack:
-    """The four parts, started and stopped together."""
+    """The five parts, started and stopped together."""
 
     def __init__(self, settings: Settings, ports: Ports, project_file: Path = DEFAULT_FILE) -> None:
         self.settings = settings
@@ -167,6 +176,7 @@ class Stack:
         self.api_url = f"http://127.0.0.1:{ports.prefect}/api"
         self.receiver_url = f"http://127.0.0.1:{ports.receiver}"
         self.emulator_url = f"http://127.0.0.1:{ports.emulator}"
+        self.workspace_url = f"http://127.0.0.1:{ports.workspace}"
         self._started_at = datetime.now(UTC)
         self.parts = self._parts()
 
@@ -221,7 +231,15 @@ class Stack:
             self._env(PREFECT_API_URL=self.api_url),
             self._all_served,
         )
-        return [server, emulator, receiver, serve]
+        workspace = _Part(
+            "workspace",
+            [py, "-c", _SLATE_CLI, "workspace", "--host", "127.0.0.1", "--port", str(p.workspace)],
+            self._env(
+                PREFECT_API_URL=self.api_url, SLATE_WORKSPACE_PREFECT_UI_URL=f"http://127.0.0.1:{p.prefect}"
+            ),
+            lambda: _answers(f"{self.workspace_url}/healthz"),
+        )
+        return [server, emulator, receiver, serve, workspace]
 
     def _all_served(self) -> bool:
         """Every deployment of the file exists and was polled by the serving process since the start."""
@@ -337,6 +355,7 @@ class Stack:
             receiver_url=self.receiver_url,
             webhook_url=f"{self.receiver_url}/webhooks",
             emulator_url=self.emulator_url,
+            workspace_url=self.workspace_url,
             ports=self.ports,
             deployments=self.names,
             pids={p.name: p.process.pid for p in self.parts if p.process is not None},
@@ -356,7 +375,7 @@ class Stack:
         return None
 
     def stop(self) -> None:
-        """Stop every started part, the serving process first and the server last."""
+        """Stop every started part, the workspace and the serving process first and the server last."""
         for part in reversed(self.parts):
             if part.process is None:
                 continue
@@ -386,7 +405,7 @@ def stop_detached(settings: Settings) -> StackInfo | None:
         deadline = time.monotonic() + timeout * len(info.pids) + 5
         while pid_alive(info.supervisor_pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-    for name in ("serve", "webhook-receiver", "emulator", "prefect-server"):
+    for name in ("workspace", "serve", "webhook-receiver", "emulator", "prefect-server"):
         pid = info.pids.get(name)
         if pid is not None:
             stop_group(pid, timeout)

@@ -83,6 +83,9 @@ ensure_packages() {
   command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+  # the workspace's browser tests drive Debian's Chromium through its own driver (Selenium)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 

@@ -16,6 +16,9 @@ boundaries in Prefect (task results, subprocess runs)::
     ├── InvalidInput                a value given by a person or a file breaks a rule
     ├── MediaError                  ffmpeg/ffprobe could not read or write a file
     ├── StepFailed                  a lifecycle step failed; says what failed and what to do next
+    ├── AccessDenied                a person may not do this (role, share or the asset's state)
+    │   ├── LoginRefused            wrong name or password, or a disabled user
+    │   └── TooManyAttempts         too many failed logins lately: wait
     └── PortalError                 the partner portal failed
         ├── PortalUnavailable       transient: retry later (429, 5xx, timeouts)
         └── PortalRejected          final: the portal said no, with its message
@@ -26,11 +29,13 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AccessDenied",
     "ConfigurationError",
     "ConflictError",
     "FrozenRecord",
     "IntegrityError",
     "InvalidInput",
+    "LoginRefused",
     "MediaError",
     "NotFound",
     "PortalError",
@@ -39,6 +44,7 @@ __all__ = [
     "SlateError",
     "StepFailed",
     "StorageError",
+    "TooManyAttempts",
     "TransitionError",
 ]
 
@@ -122,3 +128,15 @@ class FrozenRecord(SlateError):
 class StepFailed(SlateError):
     """A lifecycle step (ingest, validate, deliver, redelivery) failed: what failed, in the domain's
     words, and the next step for the operator; recorded in the request's audit trail."""
+
+
+class AccessDenied(SlateError):
+    """A person may not do this: their role, their shares or the asset's state forbid it."""
+
+
+class LoginRefused(AccessDenied):
+    """Wrong name or password, or a disabled user (the message never says which)."""
+
+
+class TooManyAttempts(AccessDenied):
+    """Too many failed logins for this name or client lately; refused without checking."""

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT = ("cli", "deployments", "flows", "tasks", "validators", "slate")
+PROJECT = ("cli", "workspace", "deployments", "flows", "tasks", "validators", "slate")
 
 #: Which of the project's packages (and Prefect) each package may import.
 ALLOWED: dict[str, set[str]] = {
-    "cli": {"cli", "deployments", "flows", "tasks", "validators", "slate", "prefect"},
+    "cli": {"cli", "workspace", "deployments", "flows", "tasks", "validators", "slate", "prefect"},
+    "workspace": {"workspace", "deployments", "flows", "tasks", "slate", "prefect"},
     "deployments": {"deployments", "flows", "tasks", "validators", "slate", "prefect"},
     "flows": {"flows", "tasks", "validators", "slate", "prefect"},
     "tasks": {"tasks", "validators", "slate", "prefect"},

@@ -45,8 +45,8 @@ from slate.store import get_request, open_database
 SLATE = "import sys; from cli import main; sys.argv[0] = 'slate'; main()"
 
 
-def _free_run_of_ports(count: int = 3) -> int:
-    """A base port with ``count`` free ports after it (the stack takes N, N+1, N+2)."""
+def _free_run_of_ports(count: int = 4) -> int:
+    """A base port with ``count`` free ports after it (the stack takes N to N+3)."""
     for _ in range(50):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -147,6 +147,7 @@ def test_up_serves_every_deployment_of_prefect_yaml(stack: Running) -> None:
     assert info.deployments == names
     assert httpx.get(f"{info.receiver_url}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{info.emulator_url}/docs").status_code == 200
+    assert httpx.get(f"{info.workspace_url}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{info.prefect_api_url}/health").status_code == 200
     printed = stack.output.read_text()
     for url in (info.prefect_ui_url, info.webhook_url, info.emulator_url):

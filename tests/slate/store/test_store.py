@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import inspect
 
+from slate import people as _people  # noqa: F401 - its tables are in Base's metadata
 from slate.errors import ConflictError, InvalidInput, NotFound
 from slate.models import MaterialStatus, SourceType
 from slate.store import Base, Database, SourceRequestRow, get_request, update_request

@@ -1,0 +1,139 @@
+"""The pages people read: the asset table, a request's page, and version downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import ValidationError
+from starlette.responses import Response, StreamingResponse
+
+from slate.catalog import ChipState, SortKey, TableQuery, asset_table, request_detail
+from slate.errors import AccessDenied, NotFound
+from slate.logging import get_logger
+from slate.models import AssetCategory, ServiceType
+from slate.people import Action, SignedIn, log_download, shares_of_request, visible_requests
+from slate.store import get_version
+from workspace._runs import run_url
+from workspace._web import access, parts, render, signed_in
+
+router = APIRouter()
+log = get_logger("slate.workspace.pages")
+
+COLUMNS = [
+    (AssetCategory.VIDEO, "video", "Video"),
+    (AssetCategory.AUDIO, "audio", "Audio"),
+    (AssetCategory.TIMED_TEXT, "timed_text", "Timed Text"),
+    (AssetCategory.DOCS, "docs", "Docs"),
+]
+STATE_LABELS = {
+    ChipState.ACTIVE: "Active",
+    ChipState.NOT_AVAILABLE: "Not Available",
+    ChipState.UPGRADED: "Upgraded",
+    ChipState.REJECTED: "Rejected",
+}
+
+
+def _query(request: Request) -> TableQuery:
+    """The view the URL asks for; a malformed parameter falls back to its default rather than failing."""
+    raw = {k: v for k, v in request.query_params.items() if k in TableQuery.model_fields and v != ""}
+    try:
+        return TableQuery.model_validate(raw)
+    except ValidationError:
+        clean = {}
+        for key, value in raw.items():
+            try:
+                TableQuery.model_validate({key: value})
+                clean[key] = value
+            except ValidationError:
+                continue
+        return TableQuery.model_validate(clean)
+
+
+def _link(query: TableQuery, **changes: object) -> str:
+    data = query.model_dump(mode="json") | changes
+    kept = {k: v for k, v in data.items() if v not in (None, "", False) and not (k == "page" and v == 1)}
+    return "/?" + urlencode(kept) if kept else "/"
+
+
+@router.get("/")
+def table(request: Request, who: Annotated[SignedIn, Depends(signed_in)]) -> Response:
+    p = parts(request)
+    query = _query(request)
+    with p.database.session() as session:
+        page = asset_table(
+            session, query, visible=visible_requests(who.user), at_risk_days=p.settings.at_risk_days
+        )
+    return render(
+        request,
+        "table.html",
+        who=who,
+        page=page,
+        query=query,
+        columns=COLUMNS,
+        states=STATE_LABELS,
+        sorts=list(SortKey),
+        link=lambda **c: _link(query, **c),
+        today=date.today(),
+    )
+
+
+@router.get("/requests/{request_id}")
+def request_page(
+    request: Request,
+    request_id: str,
+    who: Annotated[SignedIn, Depends(signed_in)],
+    run: Annotated[str, Query(max_length=64)] = "",
+    done: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    p = parts(request)
+    seen = access(p, who, request_id)
+    with p.database.session() as session:
+        detail = request_detail(session, request_id)
+        shares = shares_of_request(session, request_id) if seen.may(Action.SHARE) else []
+    versions = [v for v in detail.versions if seen.version_visible(v.version.version_id)]
+    return render(
+        request,
+        "request.html",
+        who=who,
+        d=detail,
+        versions=versions,
+        shares=shares,
+        may={a.value: seen.may(a) for a in Action},
+        grant=seen.grant,
+        services=list(ServiceType),
+        run_link=run_url(p.settings.prefect_ui_url, run) if run.replace("-", "").isalnum() and run else "",
+        done=done,
+        runs_url=p.settings.prefect_ui_url.rstrip("/") + "/runs",
+    )
+
+
+@router.get("/versions/{version_id}/download")
+def download(request: Request, version_id: int, who: Annotated[SignedIn, Depends(signed_in)]) -> Response:
+    """Stream a stored version; through a share, the download is logged against it."""
+    p = parts(request)
+    with p.database.session() as session:
+        try:
+            version = get_version(session, version_id)
+        except NotFound:
+            raise NotFound(f"no version {version_id}") from None
+    seen = access(p, who, version.request_id)
+    if not seen.version_visible(version_id):
+        raise NotFound(f"no version {version_id}")
+    if not seen.may(Action.DOWNLOAD):
+        raise AccessDenied(f"{who.user.name} may not download {version.file_name}")
+    if who.user.external and seen.grant.download_share_id is not None:
+        with p.database.session() as session:
+            log_download(session, seen.grant.download_share_id, who.user, version_id)
+    log.info("version downloaded", user=who.user.name, version_id=version_id, request_id=version.request_id)
+    name = quote(version.file_name)
+    return StreamingResponse(
+        p.blobs.iter_chunks(version.blob_key),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+            "Content-Length": str(version.size),
+        },
+    )
