@@ -78,7 +78,21 @@ def epoch(value: str | None) -> float | None:
 
 
 def _request_of(run: dict[str, Any]) -> str | None:
-    return next((t.split(":", 1)[1] for t in run.get("tags", []) if t.startswith("request:")), None)
+    """The request a run works on: its tag (set once it runs), else its parameters (a webhook's event)."""
+    tagged = next((t.split(":", 1)[1] for t in run.get("tags", []) if t.startswith("request:")), None)
+    parameters = run.get("parameters") or {}
+    event = parameters.get("event") if isinstance(parameters.get("event"), dict) else {}
+    return tagged or parameters.get("request_id") or event.get("request_id") or event.get("requestId")
+
+
+def runs_of(runs: Runs, request_ids: list[str]) -> list[str]:
+    """For each request: its runs' flows and states (what a request that did not get through was at)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for run in runs.flow_runs:
+        request_id = _request_of(run)
+        if request_id in request_ids:
+            found[request_id].append(f"{runs.flows.get(run['flow_id'], '?')} {run.get('state_name')}")
+    return [f"  {r}: {', '.join(sorted(found[r])) or 'no run'}" for r in sorted(request_ids)]
 
 
 def _median_max(values: list[float]) -> str:

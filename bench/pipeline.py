@@ -350,7 +350,7 @@ def _timed_out(
 
 
 def _report(stack: StackRun, direct: Any, n: int, api_url: str, ready: float) -> None:
-    from _pipeline_runs import fetch_runs, leg_table, run_table, state_counts, task_table
+    from _pipeline_runs import fetch_runs, leg_table, run_table, runs_of, state_counts, task_table
 
     delivered = sum("delivered" in m for m in stack.marks.values())
     stack_cpu = sum(stack.cpu.values())
@@ -391,6 +391,7 @@ def _report(stack: StackRun, direct: Any, n: int, api_url: str, ready: float) ->
     print("\n".join(task_table(runs)))
     if stack.missing:
         print("\nRuns by flow and state:\n" + "\n".join(state_counts(runs)))
+        print("Runs of each request not DELIVERED:\n" + "\n".join(runs_of(runs, sorted(stack.missing))))
 
 
 if __name__ == "__main__":
