@@ -43,7 +43,7 @@ _ITALIC_TAG = re.compile(r"<\s*(/?)\s*i\s*>", re.IGNORECASE)
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\S( +)[!?).,؟،…]")
 _DASHES = frozenset("-‐–—")
 _DASH = re.compile(r"^([-‐–—])( ?)")
-_DIGIT = re.compile(r"\d")
+_MAYBE_NUMBER = re.compile(r"(?<![\w.:,])(?:10|[1-9])(?![\w:])|(?:^|[.!?] +)\d+ +[^\W\d_]", re.MULTILINE)
 _THREE_DOTS = re.compile(r"(?<!\.)\.\.\.(?!\.)")
 _SMALL_NUMBER = re.compile(r"(?<![\w.:,])(10|[1-9])(?![\w:]|[.,]\d)")
 _SENTENCE_NUMBER = re.compile(r"(?:^|[.!?] +)(\d+) +[^\W\d_]", re.MULTILINE)
@@ -203,8 +203,8 @@ def check_numbers(c: Checker) -> None:
     starts = start.applies(c.language)
     for index, event in enumerate(c.doc.events):
         text = "\n".join(event.lines)
-        if not _DIGIT.search(text):
-            continue
+        if not _MAYBE_NUMBER.search(text):
+            continue  # digits, if any, are neither small numbers nor a sentence's start
         if words:
             found = [m[1] for m in _SMALL_NUMBER.finditer(text) if _stands_alone(text, m.end())]
             if found:
