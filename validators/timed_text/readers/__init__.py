@@ -14,6 +14,7 @@ from pathlib import Path
 
 from validators.base import Finding, Location, Severity
 from validators.timed_text.model import ReadResult
+from validators.timed_text.readers._limits import max_bytes
 from validators.timed_text.readers.scc import read_scc
 from validators.timed_text.readers.text import read_srt, read_vtt
 from validators.timed_text.readers.ttml import read_ttml
@@ -32,16 +33,35 @@ _BOMS = (
 
 
 def read_path(path: Path) -> ReadResult:
-    """Read a timed-text file; an unreadable one gives ``TT_PARSE_ERROR`` and no document."""
+    """Read a timed-text file; an unreadable one gives ``TT_PARSE_ERROR`` and no document.
+
+    A file over the size limit (``SLATE_TIMED_TEXT_MAX_BYTES``) gives ``TT_TOO_LARGE`` without
+    being read, so memory stays bounded whatever the file.
+    """
     try:
+        if (too_large := _too_large(path.stat().st_size, path.name)) is not None:
+            return too_large
         data = path.read_bytes()
     except OSError as exc:
         return ReadResult(None, [_finding("TT_PARSE_ERROR", f"{path}: cannot read: {exc.strerror}")])
     return read_bytes(data, path.name)
 
 
+def _too_large(size: int, name: str) -> ReadResult | None:
+    limit = max_bytes()
+    if size <= limit:
+        return None
+    message = (
+        f"{name}: {size:,} bytes; timed text is read up to {limit:,} bytes "
+        "(SLATE_TIMED_TEXT_MAX_BYTES), a subtitle file is rarely over a megabyte"
+    )
+    return ReadResult(None, [_finding("TT_TOO_LARGE", message)])
+
+
 def read_bytes(data: bytes, name: str) -> ReadResult:
     """Read timed text held in memory; ``name`` gives the extension and names the file in findings."""
+    if (too_large := _too_large(len(data), name)) is not None:
+        return too_large
     text, findings = _decode(data, name)
     kind = detect_format(text, name)
     if kind is None:
