@@ -216,8 +216,9 @@ def run_served(served: list[tuple[RunnerDeployment, Flow[..., Any]]], limit: int
     Prefect's ``serve(*deployments)`` registers deployments only, so each run started a fresh
     ``python -m prefect.engine`` that copied the project "from storage" and imported every module
     again. Registering each deployment's flow, as ``Runner.add_flow`` does, lets the runner start a
-    run from the flow it already holds (and, with :mod:`deployments._fast_start`, from a warm
-    fork server).
+    run from the flow it already holds, in a spawned process. (A fork server preloaded with Prefect
+    and the flows was tried and dropped: forked runs' API calls hung for good, as forking a
+    process holding Prefect's event-loop state can.)
     """
     import asyncio
 
@@ -304,12 +305,6 @@ def main(argv: list[str] | None = None) -> None:
     # A busy Prefect server on SQLite answers 503 for a while under a burst; runs retry longer
     # (Prefect's default of 5 retries failed demo runs on a loaded two-core machine).
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "10")
-    if get_settings().stack_fork_server:
-        from deployments._fast_start import use_fork_server
-
-        use_fork_server(
-            [spec.module_path.removesuffix(".py").replace("/", ".") for spec in project.deployments]
-        )
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: args.poll_seconds}):
         run_served(served, args.limit)
 

@@ -123,8 +123,6 @@ class Settings(BaseSettings):
     stack_poll_seconds: int = 2
     #: Flow runs the serving process runs at once (runs paused for an operator hold a slot).
     stack_run_limit: int = 8
-    #: Served runs fork from a process with Prefect and the flows imported (deployments/_fast_start.py).
-    stack_fork_server: bool = True
     #: Seconds each part of the stack may take to become ready when it starts.
     #: (A first start migrates Prefect's database: minutes on a busy two-core machine.)
     stack_start_timeout: float = 300.0
