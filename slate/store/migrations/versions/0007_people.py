@@ -117,7 +117,7 @@ _ROW_KEY = [
     "coalesce(season, -1)",
     "coalesce(package_id, '')",
     "coalesce(episode_number, -1)",
-    "CASE WHEN (episode_number IS NULL) THEN request_id ELSE '' END",
+    "(CASE WHEN (episode_number IS NULL) THEN request_id ELSE '' END)",  # PostgreSQL wants the brackets
 ]
 
 
