@@ -3,9 +3,9 @@
 A flow body runs inside :func:`reported_failure`. Whatever it raises is explained in domain words
 with the next step ("retry deliver", "upload a new file", "ask the studio") and whether running the
 step again is safe; the explanation is written as a sentence in the run's logs, as an audit line
-of the request (so ``slate status`` shows it), and raised as :class:`StepFailed`, whose message is
-what the Prefect UI shows as the run's failure. A step that failed inside another (validate inside
-lifecycle) is reported once, by the innermost.
+of the request (so ``slate status`` shows it), and raised again as the same kind of error carrying
+that explanation, which the Prefect UI shows as the run's failure. A step that failed inside
+another (validate inside lifecycle) is reported once, by the innermost.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from slate.errors import (
     PortalRejected,
     PortalUnavailable,
     SlateError,
-    StepFailed,
     StorageError,
     TransitionError,
 )
@@ -150,20 +149,35 @@ def _close_orphans(reason: str) -> None:
 
 @contextmanager
 def reported_failure(step: str, request_id: str) -> Iterator[None]:
-    """Explain, log, audit and re-raise as :class:`StepFailed` whatever the block raises."""
+    """Explain, log and audit whatever the block raises, then raise it again, explained.
+
+    A Slate error is raised again as the same kind of error (callers and retries that tell kinds
+    apart keep working) whose message is the explanation, with the next step; anything else (a bug)
+    is raised unchanged after its explanation is logged and audited.
+    """
     try:
         yield
-    except StepFailed:
-        raise  # an inner step already told the operator
     except Exception as error:
+        if isinstance(error, SlateError) and error.data.get("explained"):
+            raise  # an inner step already told the operator
         explanation = explain(step, request_id, error)
         log.error(explanation.message, request_id=request_id, next_step=explanation.next_step)
         _record(explanation)
         _close_orphans(f"its parent {step} run failed: {explanation.what}")
-        raise StepFailed(
-            explanation.message,
-            request_id=request_id,
-            step=step,
-            next_step=explanation.next_step,
-            safe_to_retry=explanation.safe_to_retry,
-        ) from error
+        if not isinstance(error, SlateError):
+            raise
+        data = {
+            **error.data,
+            "explained": True,
+            "step": step,
+            "next_step": explanation.next_step,
+            "safe_to_retry": explanation.safe_to_retry,
+        }
+        raise _explained(error, explanation.message, data) from error
+
+
+def _explained(error: SlateError, message: str, data: dict[str, object]) -> SlateError:
+    """A copy of ``error`` (same kind) carrying ``message``."""
+    copy = type(error).__new__(type(error))
+    SlateError.__init__(copy, message, **data)
+    return copy

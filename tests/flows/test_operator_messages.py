@@ -12,7 +12,7 @@ from prefect.flow_runs import resume_flow_run
 
 from flows.deliver import deliver
 from flows.ingest import ingest
-from slate.errors import StepFailed
+from slate.errors import TransitionError
 from slate.store import Database, audit_trail
 from tasks.common import WAITING_TAG
 from tests.fixtures.portal import PortalServer
@@ -26,7 +26,7 @@ def test_a_delivery_refused_by_its_preconditions_says_why_and_what_next_in_the_a
     request_id = assign_and_intake(portal)
     ingest(request_id, str(ttml(tmp_path / "clean.xml")))
 
-    with pytest.raises(StepFailed) as failed:
+    with pytest.raises(TransitionError) as failed:
         deliver(request_id)  # no Service Type set: the lifecycle refuses
 
     message = str(failed.value)

@@ -158,6 +158,6 @@ def test_safe_text_fixes_leave_their_rules_clean(tmp_path: Path) -> None:
         ["[door slams]"],
         ["مرحبا"],
     ]
-    context = QCContext(asset_type="sdh", language="en", options={"profile": load_profile("netflix")})
+    context = QCContext(asset_type="sdh", language="en", profile=load_profile("netflix"))
     report = validate_document(fixed.document, context, load_profile("netflix"))
     assert [f.code for f in report.findings if f.code in TEXT_CODES] == []

@@ -10,7 +10,7 @@ import io
 from datetime import date, timedelta
 
 from slate import lifecycle
-from slate.models import PortalStatus, Service, ServiceType, SourceRequest, SourceType
+from slate.models import PortalStatus, Service, ServiceType, SourceRequest, SourceType, StoredFile
 from slate.objects import BlobStore
 from slate.people import Role, add_user
 from slate.store import Database, SourceRequestRow
@@ -74,11 +74,13 @@ def put(database: Database, blobs: BlobStore, request_id: str, content: bytes, n
             request_id,
             asset_name="main",
             category=SourceType(kind.source_type).category,
-            file_name=name,
-            blob_key=key,
-            size=stored.size,
-            md5=stored.md5,
-            sha256=stored.sha256,
+            stored=StoredFile(
+                file_name=name,
+                blob_key=key,
+                size=stored.size,
+                md5=stored.md5,
+                sha256=stored.sha256,
+            ),
             actor="otto",
         )
     return version_id

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from slate import lifecycle
-from slate.models import AssetCategory, MaterialStatus, PortalStatus, ServiceType, SourceType
+from slate.models import AssetCategory, MaterialStatus, PortalStatus, ServiceType, SourceType, StoredFile
 from slate.store import Database, DeliveryRow, RejectionRow, SourceRequestRow
 from tests.slate.builders import new_request
 
@@ -45,12 +45,14 @@ def version(
             request_id,
             asset_name="main",
             category=category,
-            file_name=f"{request_id}.bin",
-            blob_key=f"{request_id}/{hashlib.sha256(content).hexdigest()}",
-            size=len(content),
-            md5=hashlib.md5(content).hexdigest(),
-            sha256=hashlib.sha256(content).hexdigest(),
-            probe=probe,
+            stored=StoredFile(
+                file_name=f"{request_id}.bin",
+                blob_key=f"{request_id}/{hashlib.sha256(content).hexdigest()}",
+                size=len(content),
+                md5=hashlib.md5(content).hexdigest(),
+                sha256=hashlib.sha256(content).hexdigest(),
+                probe=probe,
+            ),
             actor=by,
         )
     return version_id
@@ -64,12 +66,14 @@ def proxy(db: Database, request_id: str, duration_ms: int) -> None:
             request_id,
             asset_name="final_proxy",
             category=AssetCategory.VIDEO,
-            file_name="proxy.mp4",
-            blob_key=f"{request_id}/proxy",
-            size=1,
-            md5="0" * 32,
-            sha256=hashlib.sha256(request_id.encode()).hexdigest(),
-            probe={"duration_ms": duration_ms},
+            stored=StoredFile(
+                file_name="proxy.mp4",
+                blob_key=f"{request_id}/proxy",
+                size=1,
+                md5="0" * 32,
+                sha256=hashlib.sha256(request_id.encode()).hexdigest(),
+                probe={"duration_ms": duration_ms},
+            ),
             actor="portal",
         )
 
