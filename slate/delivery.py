@@ -323,7 +323,9 @@ def deliver_request(
     _refuse_if_delivered(database, version)
     with tempfile.TemporaryDirectory(prefix="slate-deliver-") as scratch:
         path, info = _fetch(blobs, version, Path(scratch))
-        if preflight is not None:
+        # A version whose bytes the portal already holds (a delivery whose record was lost) is
+        # recorded, not sent: the portal's status has moved on because of that very delivery.
+        if preflight is not None and _already_on_portal(portal, version) is None:
             with database.session() as session:
                 request = get_request(session, request_id)
             preflight(request, version, path, info)

@@ -12,7 +12,7 @@ from flows.ingest import ingest
 from slate.demo import make_printmaster
 from slate.errors import InvalidInput, TransitionError
 from slate.models import MaterialStatus, PortalStatus
-from slate.store import Database, DeliveryRow, SourceRequestRow, get_request
+from slate.store import Database, DeliveryRow, get_request
 from tasks.deliver import parse_service
 from tests.fixtures.portal import PortalServer
 from tests.flows._support import assign_and_intake
@@ -29,10 +29,8 @@ def test_a_request_the_portal_no_longer_takes_files_for_is_refused_before_upload
     portal: PortalServer, slate_db: Database, slate_env: dict[str, Any], tmp_path: Path
 ) -> None:
     request_id = _received_printmaster(portal, tmp_path)
-    with slate_db.session() as session:  # the portal closed it; reconcile recorded that
-        row = session.get(SourceRequestRow, request_id)
-        assert row is not None
-        row.portal_status = PortalStatus.ACCEPTED.value
+    # The portal closed it, and no webhook or reconcile told Slate: delivery reads the portal itself.
+    portal._call("PATCH", f"/assignments/{request_id}", json={"status": PortalStatus.ACCEPTED.value})
     uploads = portal.calls("PUT /v1/deliveries/{delivery_id}/file")
 
     with pytest.raises(TransitionError) as refused:

@@ -91,7 +91,7 @@ def test_a_pause_nobody_answers_leaves_the_request_waiting_with_nothing_lost(
             )
         )
     text = str(artifact.data)
-    assert f"hour_off.xml** (v1, sha256 `{version.sha256[:12]}`) — **BLOCKED**" in text
+    assert f"hour_off.xml v1** (sha256 `{version.sha256[:12]}`) — **BLOCKED**" in text
     for finding in report.report["findings"]:
         row = f"`{finding['code']}` | {Location.model_validate(finding['location'])} |"
         assert row in text, (row, text)
