@@ -51,7 +51,7 @@ def version(
                 size=len(content),
                 md5=hashlib.md5(content).hexdigest(),
                 sha256=hashlib.sha256(content).hexdigest(),
-                probe=probe,
+                probe=probe or {},
             ),
             actor=by,
         )

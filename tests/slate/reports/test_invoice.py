@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 
-from slate.errors import InvalidInput
+from slate.errors import ConflictError, InvalidInput
 from slate.models import ServiceType, SourceType
 from slate.reports import (
     CostKind,
@@ -112,7 +111,7 @@ def test_invoiced_requests_are_never_billed_again(db: Database) -> None:
     assert {line.request_id for line in wider.lines} == {"SR-APRIL"}  # the only one not billed yet
     with pytest.raises(InvalidInput, match="nothing to invoice"):
         _invoice(db, date(2026, 1, 1), date(2026, 12, 31))
-    with pytest.raises(DatabaseIntegrityError), db.session() as session:  # whatever code path tries
+    with pytest.raises(ConflictError), db.session() as session:  # the database refuses, whatever tries
         session.add(InvoicedRequestRow(request_id="SR-A", invoice_id=wider.invoice_id))
 
 
