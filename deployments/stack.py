@@ -79,9 +79,9 @@ class Ports(BaseModel):
 
     @classmethod
     def first_free(cls, start: int = 4300, stop: int = 9000, step: int = 10) -> Ports:
-        """The first base N from ``start`` whose ports N, N+1, N+2 are all free."""
+        """The first base N from ``start`` whose ports N to N+3 are all free."""
         for base in range(start, stop, step):
-            ports = cls(prefect=base, receiver=base + 1, emulator=base + 2)
+            ports = cls(prefect=base, receiver=base + 1, emulator=base + 2, workspace=base + 3)
             if ports.all_free():
                 return ports
         raise ConfigurationError(
