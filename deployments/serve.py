@@ -9,7 +9,7 @@ using a key this module does not understand is refused rather than silently serv
 Run it from the project folder (``slate up`` does)::
 
     python -m deployments.serve [--file prefect.yaml] [--limit 8] [--poll-seconds 2] [--no-schedules]
-                                [--wait-for-api SECONDS]
+                                [--run-in threads|processes] [--wait-for-api SECONDS]
 
 The runner looks for runs every ``--poll-seconds`` (Prefect's default of 10 s would add up to 10 s
 to every webhook-started run); shutting down leaves schedules active (``pause_on_shutdown=False``)
@@ -29,8 +29,8 @@ import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from slate.errors import ConfigurationError, InvalidInput
-from slate.logging import get_logger
-from slate.settings import get_settings
+from slate.logging import configure_logging, get_logger
+from slate.settings import get_settings, reset_settings
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -210,16 +210,20 @@ def served_flows(
     return built
 
 
-def run_served(served: list[tuple[RunnerDeployment, Flow[..., Any]]], limit: int) -> None:
-    """Serve the deployments with their flow objects registered, until SIGINT/SIGTERM.
+def run_served(served: list[tuple[RunnerDeployment, Flow[..., Any]]], limit: int, run_in: str) -> None:
+    """Serve the deployments until SIGINT/SIGTERM, each run on a thread or in a process of its own.
 
-    Prefect's ``serve(*deployments)`` registers deployments only, so each run started a fresh
-    ``python -m prefect.engine`` that copied the project "from storage" and imported every module
-    again. Registering each deployment's flow, as ``Runner.add_flow`` does, lets the runner start a
-    run from the flow it already holds, in a spawned process. (A fork server preloaded with Prefect
-    and the flows was tried and dropped: forked runs' API calls hung for good, as forking a
-    process holding Prefect's event-loop state can.)
+    ``threads`` (the default, see :mod:`deployments.threads`) runs each flow run with Prefect's
+    engine on a thread of this process, the flows imported once. ``processes`` is Prefect's
+    runner with each deployment's flow registered, as ``Runner.add_flow`` does, so a run starts
+    from the flow it already holds in a spawned process instead of a ``python -m prefect.engine``
+    that copies the project "from storage" and imports every module again. (A fork server
+    preloaded with Prefect and the flows was tried and dropped: forked runs' API calls hung for
+    good, as forking a process holding Prefect's event-loop state can.)
     """
+    if run_in == "threads":
+        _serve_on_threads(served, limit)
+        return
     import asyncio
 
     from prefect.runner import Runner
@@ -234,6 +238,25 @@ def run_served(served: list[tuple[RunnerDeployment, Flow[..., Any]]], limit: int
         log.info("serving stopped")
 
 
+def _serve_on_threads(served: list[tuple[RunnerDeployment, Flow[..., Any]]], limit: int) -> None:
+    """Register the deployments, then run their runs on threads until SIGINT/SIGTERM."""
+    import signal
+
+    from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY
+
+    from deployments.threads import ThreadRunner
+
+    flows = {cast("UUID", deployment.apply()): flow for deployment, flow in served}
+    runner = ThreadRunner(flows=flows, limit=limit, poll_seconds=float(PREFECT_RUNNER_POLL_FREQUENCY.value()))
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    log.info("serving deployments on threads", count=len(flows), limit=limit)
+    try:
+        runner.serve()
+    except KeyboardInterrupt:
+        runner.stop()
+    log.info("serving stopped")
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m deployments.serve", description=__doc__.splitlines()[0])
@@ -241,6 +264,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=settings.stack_run_limit, help="runs at once")
     parser.add_argument(
         "--poll-seconds", type=int, default=settings.stack_poll_seconds, help="seconds between polls"
+    )
+    parser.add_argument(
+        "--run-in",
+        choices=["threads", "processes"],
+        default=settings.stack_run_in,
+        help="run each flow run on a thread of this process or in a spawned process",
     )
     parser.add_argument(
         "--no-schedules",
@@ -285,6 +314,7 @@ def wait_for_api(seconds: float) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve every deployment of the file until SIGINT/SIGTERM."""
+    _run_environment()
     args = _arguments(argv)
     path: Path = args.file.resolve()
     project = load_project(path)
@@ -296,17 +326,32 @@ def main(argv: list[str] | None = None) -> None:
     served = served_flows(project, path.parent, schedules_active=args.schedules)
     if args.wait_for_api > 0:
         wait_for_api(args.wait_for_api)
-    # Each run is a subprocess of this one and inherits its environment: this is how Slate's
-    # structlog lines reach the run's logs in the UI. It is set only now, after Prefect configured
-    # this process's logging, so this process's own lines (outside any run) stay local.
-    os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = EXTRA_LOGGERS
-    # Runs log sentences (people read them in the UI); this process keeps its own format.
-    os.environ.setdefault("SLATE_LOG_FORMAT", "text")
-    # A busy Prefect server on SQLite answers 503 for a while under a burst; runs retry longer
-    # (Prefect's default of 5 retries failed demo runs on a loaded two-core machine).
-    os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "10")
     with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: args.poll_seconds}):
-        run_served(served, args.limit)
+        run_served(served, args.limit, args.run_in)
+
+
+def _run_environment() -> None:
+    """What runs need from the environment, set before Prefect is imported (it reads it once).
+
+    Slate's stdlib logger gets Prefect's API handler, so its lines appear in each run's logs in
+    the UI (lines outside any run stay local, silently), and they are sentences, as people read
+    them there; Prefect's console handler prints them here too, so Slate's own is dropped. A busy
+    Prefect server on SQLite answers 503 for a while under a burst, so runs retry longer
+    (Prefect's default of 5 retries failed demo runs on a loaded two-core machine); and a request
+    that waits on the server's database lock is given up after 20 s and sent again, instead of
+    Prefect's 60 s (``bench/pipeline.py`` saw single steps stall for exactly 60 s under a burst).
+    Spawned run processes inherit the same environment.
+    """
+    os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = EXTRA_LOGGERS
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    os.environ.setdefault("SLATE_LOG_FORMAT", "text")
+    os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "10")
+    os.environ.setdefault("PREFECT_API_REQUEST_TIMEOUT", "20")
+    import prefect.main  # noqa: F401 - sets up Prefect's logging, which Slate's is configured against
+
+    reset_settings()
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,10 @@ def configure_logging(level: str = "INFO", fmt: str = "") -> None:
     # When the host already prints records (Prefect puts a console handler on the root logger),
     # Slate's lines reach it by propagation; a handler of our own would print each line twice.
     host_prints = bool(logging.getLogger().handlers)
-    if not host_prints and not any(getattr(h, "_slate", False) for h in root.handlers):
+    if host_prints:  # configured again after the host started printing (a served process)
+        for own in [h for h in root.handlers if getattr(h, "_slate", False)]:
+            root.removeHandler(own)
+    elif not any(getattr(h, "_slate", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         handler._slate = True  # type: ignore[attr-defined]

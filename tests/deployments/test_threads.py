@@ -1,0 +1,129 @@
+"""The thread runner against a real Prefect server: runs claimed once, on threads, within the limit,
+cancellable from outside, and not left Running when the serving process stops."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.deployments import run_deployment
+from prefect.states import Cancelling
+
+from deployments.threads import ThreadRunner
+from tests.deployments.helpers import wait_for
+from tests.deployments.thread_flows import trace, wait_forever
+from tests.fixtures.prefect_server import PrefectServer
+
+
+def _start(name: str, **parameters: Any) -> FlowRun:
+    run = run_deployment(name, parameters=parameters, timeout=0)
+    assert isinstance(run, FlowRun)
+    return run
+
+
+def _deploy(flow: Any) -> tuple[Any, str]:
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    deployment_id = flow.to_deployment(name=name).apply()
+    return deployment_id, f"{flow.name}/{name}"
+
+
+@contextmanager
+def _serving(flows: dict[Any, Any], limit: int = 4) -> Iterator[ThreadRunner]:
+    runner = ThreadRunner(flows=flows, limit=limit, poll_seconds=0.2)
+    thread = threading.Thread(target=runner.serve, daemon=True)
+    thread.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        thread.join(30)
+        assert not thread.is_alive(), "the runner did not stop"
+
+
+def _state(run_id: Any) -> StateType | None:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+    return state.type if state else None
+
+
+def _ended(run_ids: list[Any], timeout: float = 60) -> dict[Any, StateType | None]:
+    final = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+    wait_for(lambda: all(_state(r) in final for r in run_ids), timeout=timeout, interval=0.3)
+    return {r: _state(r) for r in run_ids}
+
+
+def test_runs_complete_on_the_runners_threads_each_once(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    deployment_id, name = _deploy(trace)
+    out = tmp_path / "trace.txt"
+    runs = [_start(name, path=str(out)) for _ in range(5)]
+    with _serving({deployment_id: trace}) as runner:
+        states = _ended([r.id for r in runs])
+        wait_for(lambda: not runner.held(), timeout=10)
+    assert set(states.values()) == {StateType.COMPLETED}
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 5
+    assert all(line.split()[2].startswith("slate-run") for line in lines)
+
+
+def test_two_runners_never_run_the_same_run_twice(prefect_server: PrefectServer, tmp_path: Path) -> None:
+    deployment_id, name = _deploy(trace)
+    out = tmp_path / "trace.txt"
+    runs = [_start(name, path=str(out), pause=0.2) for _ in range(8)]
+    with _serving({deployment_id: trace}), _serving({deployment_id: trace}):
+        states = _ended([r.id for r in runs])
+    assert set(states.values()) == {StateType.COMPLETED}
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 8
+
+
+def test_no_more_runs_at_once_than_the_limit(prefect_server: PrefectServer, tmp_path: Path) -> None:
+    deployment_id, name = _deploy(trace)
+    out = tmp_path / "trace.txt"
+    runs = [_start(name, path=str(out), pause=0.5) for _ in range(3)]
+    with _serving({deployment_id: trace}, limit=1):
+        _ended([r.id for r in runs])
+    lines = [line.split() for line in out.read_text(encoding="utf-8").splitlines()]
+    spans = sorted((float(start), float(end)) for start, end, _thread in lines)
+    assert len(spans) == 3
+    assert all(later[0] >= earlier[1] for earlier, later in itertools.pairwise(spans))
+
+
+def test_an_operator_cancel_stops_the_run_and_frees_its_slot(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    wait_id, wait_name = _deploy(wait_forever)
+    trace_id, trace_name = _deploy(trace)
+    started = tmp_path / "started"
+    waiting = _start(wait_name, path=str(started))
+    with _serving({wait_id: wait_forever, trace_id: trace}, limit=1) as runner:
+        wait_for(started.exists, timeout=60)
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(waiting.id, Cancelling(), force=True)
+        assert _ended([waiting.id], timeout=30)[waiting.id] == StateType.CANCELLED
+        wait_for(lambda: not runner.held(), timeout=10)
+        after = _start(trace_name, path=str(tmp_path / "after"))
+        assert _ended([after.id])[after.id] == StateType.COMPLETED
+
+
+def test_a_run_in_progress_when_serving_stops_is_marked_crashed(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    deployment_id, name = _deploy(wait_forever)
+    started = tmp_path / "started"
+    run = _start(name, path=str(started))
+    with _serving({deployment_id: wait_forever}):
+        wait_for(started.exists, timeout=60)
+    time.sleep(0.2)
+    assert _state(run.id) == StateType.CRASHED
+    with get_client(sync_client=True) as client:
+        message = client.read_flow_run(run.id).state.message  # type: ignore[union-attr]
+    assert "retry" in (message or "")

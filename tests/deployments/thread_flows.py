@@ -1,0 +1,28 @@
+"""Small flows for the thread runner's tests: they leave a trace in a file, or wait to be cancelled."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from prefect import flow
+
+
+@flow(name="thread-trace")
+def trace(path: str, pause: float = 0.0) -> str:
+    """Append ``start end thread`` to ``path`` (one line per execution) after ``pause`` seconds."""
+    start = time.monotonic()
+    time.sleep(pause)
+    line = f"{start} {time.monotonic()} {threading.current_thread().name}\n"
+    with Path(path).open("a", encoding="utf-8") as out:
+        out.write(line)
+    return threading.current_thread().name
+
+
+@flow(name="thread-wait")
+def wait_forever(path: str) -> None:
+    """Say it started (a file), then wait in small steps until it is stopped from outside."""
+    Path(path).write_text("started", encoding="utf-8")
+    while True:
+        time.sleep(0.05)
