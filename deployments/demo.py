@@ -89,7 +89,11 @@ def make_file(item: Item, media: Path) -> Path:
     if kind in ("AUDIO_PRINTMASTER", "AUDIO_ME"):
         order = (0, 2, 1, 3, 4, 5) if item.defect == "mismap" else (0, 1, 2, 3, 4, 5)  # L C R … is the mismap
         name = "printmaster_51.wav" if kind == "AUDIO_PRINTMASTER" else "me_51.wav"
-        return synth.printmaster(folder / name, order=order, dialogue=kind == "AUDIO_PRINTMASTER")
+        # As long as the programme: the portal's proxies of the AV file state its runtime, and QC
+        # holds the audio to it once a proxy has arrived.
+        return synth.printmaster(
+            folder / name, seconds=PROGRAMME_SECONDS, order=order, dialogue=kind == "AUDIO_PRINTMASTER"
+        )
     if kind == "DIALOG_LIST":
         return _text(folder / "dialog_list.txt", "\n".join(LINES["en"]))
     lines = {"SDH_CC": ["[door slams]", *LINES["en"][:2]], "FORCED_NARRATIVE": LINES["en"][:1]}.get(

@@ -247,7 +247,13 @@ def _serve_on_threads(served: list[tuple[RunnerDeployment, Flow[..., Any]]], lim
     from deployments.threads import ThreadRunner
 
     flows = {cast("UUID", deployment.apply()): flow for deployment, flow in served}
-    runner = ThreadRunner(flows=flows, limit=limit, poll_seconds=float(PREFECT_RUNNER_POLL_FREQUENCY.value()))
+    runner = ThreadRunner(
+        flows=flows,
+        limit=limit,
+        poll_seconds=float(PREFECT_RUNNER_POLL_FREQUENCY.value()),
+        heartbeats=get_settings().stack_heartbeats,
+        sole_server=True,
+    )
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
     log.info("serving deployments on threads", count=len(flows), limit=limit)
     try:

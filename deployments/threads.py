@@ -25,7 +25,9 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -72,6 +74,12 @@ class ThreadRunner:
     flows: dict[UUID, Flow[..., Any]]
     limit: int
     poll_seconds: float
+    #: Flow-run heartbeats (Prefect's zombie detection) cost about a second per sync flow and
+    #: subflow; off unless an automation that reads them is installed.
+    heartbeats: bool = False
+    #: This is the only process serving these deployments (``slate up``): runs it finds Running,
+    #: Pending or Paused when it starts were held by a predecessor that died; mark them Crashed.
+    sole_server: bool = False
     _held: dict[UUID, _Held] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -83,6 +91,11 @@ class ThreadRunner:
         pool = ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="slate-run")
         try:
             with get_client(sync_client=True) as client:
+                if self.sole_server:
+                    try:
+                        _crash_orphans(client, list(self.flows))
+                    except Exception as exc:  # not fatal: the runs stay as they were, to be seen
+                        log.warning("could not look for runs a stopped process left", error=str(exc))
                 try:
                     while not self._stopping.is_set():
                         self._poll(client, pool)
@@ -150,7 +163,8 @@ class ThreadRunner:
                 raise LookupError(f"no flow is served for deployment {run.deployment_id}")
             if held.cancel_sent:
                 raise RunCancelled()
-            run_flow(flow, flow_run=run, return_type="state")
+            with _heartbeats(self.heartbeats):
+                run_flow(flow, flow_run=run, return_type="state")
         except RunCancelled:
             _finish_cancelled(run)
         except RunInterrupted:
@@ -214,6 +228,53 @@ class ThreadRunner:
                 )
             else:
                 log.warning("a run was interrupted by the stop; retry it", flow_run_id=str(held.run.id))
+
+
+@contextmanager
+def _heartbeats(on: bool) -> Iterator[None]:
+    """Prefect's default flow heartbeats, or none, for this thread's run and its subflows."""
+    if on:
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+#: Where a run a dead process held was left: it will never move on by itself.
+_STRANDED = ("RUNNING", "PENDING", "PAUSED")
+
+
+def _crash_orphans(client: SyncPrefectClient, deployment_ids: list[UUID]) -> None:
+    """Mark Crashed the served deployments' runs (and their subflows) a previous process left behind."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    stranded = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in _STRANDED]))
+    runs = client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(state=stranded),
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=deployment_ids)),
+    )
+    if not runs:
+        return
+    subflows = client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(
+            state=stranded, parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[r.id for r in runs])
+        )
+    )
+    message = "Slate's serving process stopped before this run finished; retry it"
+    for run in [*subflows, *runs]:
+        client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+        log.warning("a run left by a stopped serving process is marked Crashed", flow_run=run.name)
 
 
 def _claim(client: SyncPrefectClient, run: FlowRun) -> bool:

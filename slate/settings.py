@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     #: a cancel takes effect at the run's next Python step) or a spawned ``processes`` each
     #: (Prefect's runner: isolation and hard kill, 5–8 CPU seconds of start-up per run).
     stack_run_in: Literal["threads", "processes"] = "threads"
+    #: Flow-run heartbeats for runs on threads (about a second per flow and subflow); only useful
+    #: with a zombie-detection automation. A stopped or restarted stack marks its runs Crashed.
+    stack_heartbeats: bool = False
     #: Seconds each part of the stack may take to become ready when it starts.
     #: (A first start migrates Prefect's database: minutes on a busy two-core machine.)
     stack_start_timeout: float = 300.0

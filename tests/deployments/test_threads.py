@@ -15,7 +15,7 @@ from typing import Any
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
-from prefect.states import Cancelling
+from prefect.states import Cancelling, Paused, Pending, Running
 
 from deployments.threads import ThreadRunner
 from tests.deployments.helpers import wait_for
@@ -36,8 +36,8 @@ def _deploy(flow: Any) -> tuple[Any, str]:
 
 
 @contextmanager
-def _serving(flows: dict[Any, Any], limit: int = 4) -> Iterator[ThreadRunner]:
-    runner = ThreadRunner(flows=flows, limit=limit, poll_seconds=0.2)
+def _serving(flows: dict[Any, Any], limit: int = 4, *, sole: bool = False) -> Iterator[ThreadRunner]:
+    runner = ThreadRunner(flows=flows, limit=limit, poll_seconds=0.2, sole_server=sole)
     thread = threading.Thread(target=runner.serve, daemon=True)
     thread.start()
     try:
@@ -127,3 +127,17 @@ def test_a_run_in_progress_when_serving_stops_is_marked_crashed(
     with get_client(sync_client=True) as client:
         message = client.read_flow_run(run.id).state.message  # type: ignore[union-attr]
     assert "retry" in (message or "")
+
+
+def test_a_sole_server_crashes_the_runs_a_dead_predecessor_left(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    deployment_id, name = _deploy(wait_forever)
+    left = [_start(name, path=str(tmp_path / f"x{i}")) for i in range(3)]
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(left[0].id, Running(), force=True)
+        client.set_flow_run_state(left[1].id, Paused(), force=True)
+        client.set_flow_run_state(left[2].id, Pending(), force=True)
+    with _serving({deployment_id: wait_forever}, sole=True):
+        wait_for(lambda: all(_state(r.id) == StateType.CRASHED for r in left), timeout=30)
+    assert not any((tmp_path / f"x{i}").exists() for i in range(3))
