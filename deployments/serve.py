@@ -245,6 +245,7 @@ def _serve_on_threads(served: list[tuple[RunnerDeployment, Flow[..., Any]]], lim
     from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY
 
     from deployments.threads import ThreadRunner
+    from tasks.common import WAITING_TAG
 
     flows = {cast("UUID", deployment.apply()): flow for deployment, flow in served}
     runner = ThreadRunner(
@@ -252,6 +253,8 @@ def _serve_on_threads(served: list[tuple[RunnerDeployment, Flow[..., Any]]], lim
         limit=limit,
         poll_seconds=float(PREFECT_RUNNER_POLL_FREQUENCY.value()),
         heartbeats=get_settings().stack_heartbeats,
+        max_waiting=get_settings().stack_waiting_limit,
+        waiting_tag=WAITING_TAG,
         sole_server=True,
     )
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())

@@ -77,18 +77,23 @@ class ThreadRunner:
     #: Flow-run heartbeats (Prefect's zombie detection) cost about a second per sync flow and
     #: subflow; off unless an automation that reads them is installed.
     heartbeats: bool = False
+    #: Runs waiting for an operator's decision (Paused, or tagged so by their paused subflow) do
+    #: not count against ``limit``; up to this many may wait at once, each holding an idle thread.
+    max_waiting: int = 32
+    waiting_tag: str | None = None
     #: This is the only process serving these deployments (``slate up``): runs it finds Running,
     #: Pending or Paused when it starts were held by a predecessor that died; mark them Crashed.
     sole_server: bool = False
     _held: dict[UUID, _Held] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
+    _waiting: int = 0
 
     def serve(self) -> None:
         """Run until :meth:`stop` or KeyboardInterrupt; runs still held then are marked Crashed."""
         from prefect import get_client
 
-        pool = ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="slate-run")
+        pool = ThreadPoolExecutor(max_workers=self.limit + self.max_waiting, thread_name_prefix="slate-run")
         try:
             with get_client(sync_client=True) as client:
                 if self.sole_server:
@@ -116,14 +121,15 @@ class ThreadRunner:
 
     def _poll(self, client: SyncPrefectClient, pool: ThreadPoolExecutor) -> None:
         try:
-            self._cancel_requested(client)
+            self._look_at_held(client)
             self._claim_and_start(client, pool)
         except Exception as exc:  # the API busy or restarting: try again at the next poll
             log.warning("could not poll the Prefect API; trying again shortly", error=str(exc))
 
     def _free_slots(self) -> int:
         with self._lock:
-            return self.limit - len(self._held)
+            active = len(self._held) - self._waiting
+            return min(self.limit - active, self.limit + self.max_waiting - len(self._held))
 
     def _claim_and_start(self, client: SyncPrefectClient, pool: ThreadPoolExecutor) -> None:
         if self._free_slots() <= 0:
@@ -176,35 +182,35 @@ class ThreadRunner:
                 held.thread_id = None
                 self._held.pop(run.id, None)
 
-    def _cancel_requested(self, client: SyncPrefectClient) -> None:
-        """Deliver an operator's cancel to the threads of held runs now in CANCELLING."""
-        from prefect.client.schemas.filters import (
-            FlowRunFilter,
-            FlowRunFilterId,
-            FlowRunFilterState,
-            FlowRunFilterStateType,
-        )
+    def _look_at_held(self, client: SyncPrefectClient) -> None:
+        """Read the held runs' states: deliver operators' cancels, count the runs waiting for one."""
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
         from prefect.client.schemas.objects import StateType
 
         with self._lock:
-            ids = [run_id for run_id, held in self._held.items() if not held.cancel_sent]
-        if not ids:
-            return
-        cancelling = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                id=FlowRunFilterId(any_=ids),
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.CANCELLING])),
-            )
-        )
-        for run in cancelling:
-            with self._lock:
-                held = self._held.get(run.id)
-                if held is None:
-                    continue
-                held.cancel_sent = True
-                if held.thread_id is not None:
-                    _raise_in_thread(held.thread_id, RunCancelled)
-            log.info("cancelling run at its next step, as an operator asked", flow_run_id=str(run.id))
+            ids = list(self._held)
+        held = FlowRunFilter(id=FlowRunFilterId(any_=ids))
+        runs = client.read_flow_runs(flow_run_filter=held) if ids else []
+        waiting = 0
+        for run in runs:
+            kind = run.state.type if run.state else None
+            if kind == StateType.CANCELLING:
+                self._cancel(run.id)
+            elif kind == StateType.PAUSED or (self.waiting_tag and self.waiting_tag in run.tags):
+                waiting += 1
+        with self._lock:
+            self._waiting = waiting
+
+    def _cancel(self, run_id: UUID) -> None:
+        """Raise :class:`RunCancelled` in the run's thread (once)."""
+        with self._lock:
+            held = self._held.get(run_id)
+            if held is None or held.cancel_sent:
+                return
+            held.cancel_sent = True
+            if held.thread_id is not None:
+                _raise_in_thread(held.thread_id, RunCancelled)
+        log.info("cancelling run at its next step, as an operator asked", flow_run_id=str(run_id))
 
     def _interrupt_held(self, client: SyncPrefectClient) -> None:
         """Stop the runs still held (the process is stopping) and mark them Crashed, to be retried."""

@@ -122,8 +122,12 @@ class Settings(BaseSettings):
     stack_prefect_database_url: SecretStr = SecretStr("")
     #: Seconds between the serving process's looks for runs to start (Prefect's default is 10).
     stack_poll_seconds: int = 2
-    #: Flow runs the serving process runs at once (runs paused for an operator hold a slot).
-    stack_run_limit: int = 8
+    #: Flow runs the serving process runs at once. Four, not more: beyond it, the embedded Prefect
+    #: server on SQLite locked up for 60 s at a time under a burst (``bench/pipeline.py``: 16
+    #: assignments in 54–72 s at 4, 65–333 s at 8). With runs on threads, runs waiting for an
+    #: operator's decision do not count (up to ``stack_waiting_limit`` of them).
+    stack_run_limit: int = 4
+    stack_waiting_limit: int = 32
     #: Where the serving process runs each flow run: ``threads`` of its own (flows imported once;
     #: a cancel takes effect at the run's next Python step) or a spawned ``processes`` each
     #: (Prefect's runner: isolation and hard kill, 5–8 CPU seconds of start-up per run).

@@ -15,11 +15,12 @@ from typing import Any
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
+from prefect.flow_runs import resume_flow_run
 from prefect.states import Cancelling, Paused, Pending, Running
 
 from deployments.threads import ThreadRunner
 from tests.deployments.helpers import wait_for
-from tests.deployments.thread_flows import trace, wait_forever
+from tests.deployments.thread_flows import pause_then_trace, trace, wait_forever
 from tests.fixtures.prefect_server import PrefectServer
 
 
@@ -141,3 +142,18 @@ def test_a_sole_server_crashes_the_runs_a_dead_predecessor_left(
     with _serving({deployment_id: wait_forever}, sole=True):
         wait_for(lambda: all(_state(r.id) == StateType.CRASHED for r in left), timeout=30)
     assert not any((tmp_path / f"x{i}").exists() for i in range(3))
+
+
+def test_a_run_paused_for_an_operator_does_not_hold_a_slot(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    pause_id, pause_name = _deploy(pause_then_trace)
+    trace_id, trace_name = _deploy(trace)
+    paused = _start(pause_name, path=str(tmp_path / "resumed"))
+    with _serving({pause_id: pause_then_trace, trace_id: trace}, limit=1):
+        wait_for(lambda: _state(paused.id) == StateType.PAUSED, timeout=60)
+        after = _start(trace_name, path=str(tmp_path / "trace"))
+        assert _ended([after.id], timeout=30)[after.id] == StateType.COMPLETED
+        resume_flow_run(paused.id)
+        assert _ended([paused.id], timeout=60)[paused.id] == StateType.COMPLETED
+    assert (tmp_path / "resumed").read_text(encoding="utf-8") == "resumed"

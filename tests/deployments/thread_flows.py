@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, pause_flow_run
 
 
 @flow(name="thread-trace")
@@ -26,3 +26,10 @@ def wait_forever(path: str) -> None:
     Path(path).write_text("started", encoding="utf-8")
     while True:
         time.sleep(0.05)
+
+
+@flow(name="thread-pause")
+def pause_then_trace(path: str) -> None:
+    """Pause for an operator (up to a minute), then leave a trace."""
+    pause_flow_run(timeout=60)
+    Path(path).write_text("resumed", encoding="utf-8")
