@@ -25,7 +25,7 @@ from uuid import UUID
 import httpx
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.exceptions import ObjectNotFound
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 from pydantic import BaseModel, ConfigDict
 
 from slate.errors import ConfigurationError
@@ -172,7 +172,11 @@ class RunCreator:
         attempt (``permanent``) even if the server called it a 5xx: it is failed after
         ``max_attempts`` instead of staying pending for ever.
         """
-        results = await self._create_each(deployment_id, chunk)
+        # Each refusal alone is an attempt the dispatcher retries with its own backoff; Prefect's
+        # client retrying a 5xx five more times with its own backoff (about a minute per bad
+        # item) only held the good events behind it.
+        with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}):
+            results = await self._create_each(deployment_id, chunk)
         if not any(r.kind == "created" for r in results):
             return results
         return [
