@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _backlot, _db, _demo, _download, _qc, _reconcile, _status, _up, _webhooks
+from cli import _automations, _backlot, _db, _demo, _download, _qc, _reconcile, _status, _up, _webhooks
 from cli._failures import database_cause, database_failure
 
 __all__ = ["app", "main"]
@@ -26,6 +26,7 @@ app.command("backlot-emulator")(_backlot.backlot_emulator)
 _qc.register(app)
 app.command("webhooks")(_webhooks.webhooks)
 app.command("reconcile-failures")(_reconcile.reconcile_failures)
+app.command("automations")(_automations.automations)
 app.command("webhook-receiver")(_webhooks.webhook_receiver)
 _up.register(app)
 app.command("download")(_download.download)
