@@ -8,15 +8,21 @@ the top of :func:`cli.main`, it becomes a line naming the setting, the (masked) 
 from __future__ import annotations
 
 import re
+import sys
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+if TYPE_CHECKING:  # SQLAlchemy is loaded by the commands that use the database, not at start-up
+    from sqlalchemy.exc import SQLAlchemyError
 
 __all__ = ["database_cause", "database_failure"]
 
 
 def database_cause(exc: BaseException) -> SQLAlchemyError | None:
     """The database error behind ``exc`` (itself, or what a :class:`StorageError` wraps), if any."""
+    if "sqlalchemy.exc" not in sys.modules:  # nothing touched a database
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, SQLAlchemyError):
@@ -27,6 +33,9 @@ def database_cause(exc: BaseException) -> SQLAlchemyError | None:
 
 def _masked(url: str) -> tuple[str, str | None]:
     """The URL with its password hidden (or a placeholder if it does not parse), and the password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -36,6 +45,8 @@ def _masked(url: str) -> tuple[str, str | None]:
 
 def _cause(exc: BaseException) -> str:
     """The driver's own first line (``password authentication failed``), not SQLAlchemy's wrapping."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
     if isinstance(exc, NoSuchModuleError):  # a kind of ArgumentError: first
         return "no database driver of that name is installed"
     if isinstance(exc, ArgumentError):
