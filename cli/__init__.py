@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from cli import (
+    _automations,
     _backlot,
     _costs,
     _db,
@@ -43,6 +44,7 @@ app.command("backlot-emulator")(_backlot.backlot_emulator)
 _qc.register(app)
 app.command("webhooks")(_webhooks.webhooks)
 app.command("reconcile-failures")(_reconcile.reconcile_failures)
+app.command("automations")(_automations.automations)
 app.command("webhook-receiver")(_webhooks.webhook_receiver)
 _up.register(app)
 app.command("download")(_download.download)

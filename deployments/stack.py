@@ -38,6 +38,7 @@ from pydantic import BaseModel
 
 from deployments._processes import die_with_parent, group_alive, pid_alive, port_free, stop_group
 from deployments.serve import DEFAULT_FILE, load_project
+from deployments.zombies import ensure_zombie_automation
 from slate.errors import ConfigurationError
 from slate.logging import get_logger
 from slate.settings import Settings, get_settings
@@ -339,6 +340,7 @@ class Stack:
             for part in self.parts:
                 self._spawn(part, detached=detached)
             self._wait_ready(self.parts, stop)
+            ensure_zombie_automation(self.api_url)  # a killed run is marked crashed, not left running
         except BaseException:
             self.stop()
             raise

@@ -31,7 +31,7 @@ def test_a_file_over_the_default_limit_is_refused_unread(tmp_path: Path) -> None
     assert result.document is None
     (finding,) = result.findings
     assert finding.code == "TT_TOO_LARGE" and str(finding.severity) == "BLOCKER"
-    assert "60,000,000 bytes" in finding.message and "50,000,000" in finding.message
+    assert "60,000,000 bytes" in finding.message and "5,000,000" in finding.message
 
 
 def test_the_limit_is_a_setting_and_qc_reports_it_as_a_blocker(

@@ -270,6 +270,6 @@ def test_lines_survive_comments_cdata_and_doctype() -> None:
         b'<p begin="00:61:00" end="2s">b</p></div></body></tt>'
     )
     result = read_bytes(data, "c.xml")
-    assert [(f.code, f.location.line) for f in result.findings] == [("TT_PARSE_ERROR", 8)]
+    assert [(f.code, f.location.line) for f in result.findings] == [("TT_DTD", None), ("TT_PARSE_ERROR", 8)]
     assert result.document is not None and result.document.events[0].lines == ["<p> Bob"]
     assert [e.source_line for e in result.document.events] == [7, 8]

@@ -72,10 +72,21 @@ def check_frame_rate(c: Checker) -> None:
 
 
 def check_timebase(c: Checker) -> None:
-    """TT_TIMEBASE: a TTML file without ``ttp:timeBase``, or one unlike the time base declared for it."""
+    """TT_TIMEBASE: a TTML file without ``ttp:timeBase``, or one unlike the time base declared for it.
+
+    SubRip and WebVTT count media time: declared as anything else, the portal refuses them.
+    """
+    declared = c.context.declared_timebase
+    if c.doc.format in ("srt", "vtt") and declared and declared != "media":
+        c.finding(
+            "TT_TIMEBASE",
+            Severity.BLOCKER,
+            f"{c.doc.format.upper()} counts media time but the delivery declares '{declared}'",
+            rule="TimedText-TimeBaseConflict: the declared time base is the file's",
+        )
+        return
     if c.doc.format != "ttml":
         return
-    declared = c.context.declared_timebase
     actual = c.doc.time_base
     if actual is None and c.rules.require_timebase:
         c.finding(

@@ -77,6 +77,9 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
         return ReadResult(None, findings)
     if result.document is not None and findings:
         result.document.encoding = "non-utf-8"
+    if kind == "ttml" and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+        message = f"{name}: TTML carries a document type declaration (DTD); the portal refuses such files"
+        findings.append(_finding("TT_DTD", message))
     return ReadResult(result.document, findings + result.findings)
 
 
