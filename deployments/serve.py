@@ -253,6 +253,7 @@ def _serve_on_threads(served: list[tuple[RunnerDeployment, Flow[..., Any]]], lim
         limit=limit,
         poll_seconds=float(PREFECT_RUNNER_POLL_FREQUENCY.value()),
         heartbeats=get_settings().stack_heartbeats,
+        beat_seconds=get_settings().stack_heartbeat_seconds,
         max_waiting=get_settings().stack_waiting_limit,
         waiting_tag=WAITING_TAG,
         sole_server=True,
@@ -349,13 +350,16 @@ def _run_environment() -> None:
     (Prefect's default of 5 retries failed demo runs on a loaded two-core machine); and a request
     that waits on the server's database lock is given up after 20 s and sent again, instead of
     Prefect's 60 s (``bench/pipeline.py`` saw single steps stall for exactly 60 s under a burst).
-    Spawned run processes inherit the same environment.
+    Spawned run processes inherit the same environment, heartbeat period included.
     """
     os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = EXTRA_LOGGERS
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     os.environ.setdefault("SLATE_LOG_FORMAT", "text")
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "10")
     os.environ.setdefault("PREFECT_API_REQUEST_TIMEOUT", "20")
+    # Runs in spawned processes (or with per-flow heartbeats on) beat at the stack's period, the
+    # one the zombie automation was made for.
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(get_settings().stack_heartbeat_seconds))
     import prefect.main  # noqa: F401 - sets up Prefect's logging, which Slate's is configured against
 
     reset_settings()

@@ -340,7 +340,8 @@ class Stack:
             for part in self.parts:
                 self._spawn(part, detached=detached)
             self._wait_ready(self.parts, stop)
-            ensure_zombie_automation(self.api_url)  # a killed run is marked crashed, not left running
+            # A run whose serving process is killed is marked Crashed, not left Running.
+            ensure_zombie_automation(self.api_url, self.settings.stack_heartbeat_seconds)
         except BaseException:
             self.stop()
             raise

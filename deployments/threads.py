@@ -15,9 +15,12 @@ never run the same run twice.
 
 What it gives up: a thread cannot be killed. A run cancelled from the UI gets an exception raised
 in its thread, which takes effect at its next Python step (a running ffmpeg or an upload chunk in
-progress finishes first); the run then ends Cancelled. A run whose serving process dies stays
-Running until Prefect's zombie detection (flow heartbeats) marks it Crashed; a serving process
-that is stopped marks the runs it held Crashed itself, so they can be retried at once.
+progress finishes first); the run then ends Cancelled. A serving process that is stopped marks the
+runs it held Crashed itself, so they can be retried at once. One that dies (killed, machine lost)
+cannot: its runs would stay Running for ever. So the polling loop sends Prefect's flow-run
+heartbeat event for every run it holds and their running subflows, one event each per period
+(cheap, where Prefect's own per-flow heartbeat thread adds about a second to every sync flow), and
+the zombie automation (:mod:`deployments.zombies`) marks Crashed a run whose heartbeats stop.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
     from prefect.flows import Flow
 
-__all__ = ["RunCancelled", "RunInterrupted", "ThreadRunner"]
+__all__ = ["RunCancelled", "RunInterrupted", "ThreadRunner", "send_heartbeat"]
 
 log = get_logger("slate.deployments.threads")
 
@@ -74,13 +77,15 @@ class ThreadRunner:
     flows: dict[UUID, Flow[..., Any]]
     limit: int
     poll_seconds: float
-    #: Flow-run heartbeats (Prefect's zombie detection) cost about a second per sync flow and
-    #: subflow; off unless an automation that reads them is installed.
+    #: Prefect's own per-flow heartbeat threads cost about a second per sync flow and subflow;
+    #: off, since ``beat_seconds`` sends the same events for every held run from the polling loop.
     heartbeats: bool = False
     #: Runs waiting for an operator's decision (Paused, or tagged so by their paused subflow) do
     #: not count against ``limit``; up to this many may wait at once, each holding an idle thread.
     max_waiting: int = 32
     waiting_tag: str | None = None
+    #: Seconds between the heartbeats this process sends for the runs it holds; None sends none.
+    beat_seconds: float | None = None
     #: This is the only process serving these deployments (``slate up``): runs it finds Running,
     #: Pending or Paused when it starts were held by a predecessor that died; mark them Crashed.
     sole_server: bool = False
@@ -88,6 +93,7 @@ class ThreadRunner:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _waiting: int = 0
+    _last_beat: float = 0.0
 
     def serve(self) -> None:
         """Run until :meth:`stop` or KeyboardInterrupt; runs still held then are marked Crashed."""
@@ -123,6 +129,7 @@ class ThreadRunner:
         try:
             self._look_at_held(client)
             self._claim_and_start(client, pool)
+            self._beat_when_due(client)
         except Exception as exc:  # the API busy or restarting: try again at the next poll
             log.warning("could not poll the Prefect API; trying again shortly", error=str(exc))
 
@@ -201,6 +208,18 @@ class ThreadRunner:
         with self._lock:
             self._waiting = waiting
 
+    def _beat_when_due(self, client: SyncPrefectClient) -> None:
+        """Send a heartbeat for each held run and its running subflows, once per ``beat_seconds``."""
+        if self.beat_seconds is None or time.monotonic() - self._last_beat < self.beat_seconds:
+            return
+        self._last_beat = time.monotonic()
+        with self._lock:
+            runs = [held.run for held in self._held.values()]
+        if not runs:
+            return
+        for run in [*runs, *_live_subflows(client, [run.id for run in runs])]:
+            send_heartbeat(run)
+
     def _cancel(self, run_id: UUID) -> None:
         """Raise :class:`RunCancelled` in the run's thread (once)."""
         with self._lock:
@@ -246,6 +265,40 @@ def _heartbeats(on: bool) -> Iterator[None]:
 
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+def _live_subflows(client: SyncPrefectClient, parents: list[UUID]) -> list[FlowRun]:
+    """The subflows of ``parents`` that are running or waiting (a lifecycle nests one level)."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    live = FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PAUSED, StateType.PENDING])
+    return client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=live), parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=parents)
+        )
+    )
+
+
+def send_heartbeat(run: FlowRun) -> None:
+    """Prefect's ``prefect.flow-run.heartbeat`` event for ``run``, as its engine would send it."""
+    from prefect.events import emit_event
+
+    related = [{"prefect.resource.id": f"prefect.flow.{run.flow_id}", "prefect.resource.role": "flow"}]
+    if run.deployment_id:
+        related.append(
+            {
+                "prefect.resource.id": f"prefect.deployment.{run.deployment_id}",
+                "prefect.resource.role": "deployment",
+            }
+        )
+    resource = {"prefect.resource.id": f"prefect.flow-run.{run.id}", "prefect.resource.name": run.name or ""}
+    emit_event(event="prefect.flow-run.heartbeat", resource=resource, related=related)
 
 
 #: Where a run a dead process held was left: it will never move on by itself.

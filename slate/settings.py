@@ -132,9 +132,12 @@ class Settings(BaseSettings):
     #: a cancel takes effect at the run's next Python step) or a spawned ``processes`` each
     #: (Prefect's runner: isolation and hard kill, 5–8 CPU seconds of start-up per run).
     stack_run_in: Literal["threads", "processes"] = "threads"
-    #: Flow-run heartbeats for runs on threads (about a second per flow and subflow); only useful
-    #: with a zombie-detection automation. A stopped or restarted stack marks its runs Crashed.
+    #: Prefect's per-flow heartbeat threads for runs on threads (about a second per flow and
+    #: subflow); not needed, the serving process beats for the runs it holds (below).
     stack_heartbeats: bool = False
+    #: Seconds between the heartbeats a serving process sends for each run it holds; a run silent
+    #: for three periods lost its process and the zombie automation marks it Crashed.
+    stack_heartbeat_seconds: int = Field(default=30, ge=1)
     #: Seconds each part of the stack may take to become ready when it starts.
     #: (A first start migrates Prefect's database: minutes on a busy two-core machine.)
     stack_start_timeout: float = 300.0

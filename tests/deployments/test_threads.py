@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
@@ -20,7 +22,7 @@ from prefect.states import Cancelling, Paused, Pending, Running
 
 from deployments.threads import ThreadRunner
 from tests.deployments.helpers import wait_for
-from tests.deployments.thread_flows import pause_then_trace, trace, wait_forever
+from tests.deployments.thread_flows import nested, pause_then_trace, trace, wait_forever
 from tests.fixtures.prefect_server import PrefectServer
 
 
@@ -37,8 +39,10 @@ def _deploy(flow: Any) -> tuple[Any, str]:
 
 
 @contextmanager
-def _serving(flows: dict[Any, Any], limit: int = 4, *, sole: bool = False) -> Iterator[ThreadRunner]:
-    runner = ThreadRunner(flows=flows, limit=limit, poll_seconds=0.2, sole_server=sole)
+def _serving(
+    flows: dict[Any, Any], limit: int = 4, *, sole: bool = False, beat: float | None = None
+) -> Iterator[ThreadRunner]:
+    runner = ThreadRunner(flows=flows, limit=limit, poll_seconds=0.2, sole_server=sole, beat_seconds=beat)
     thread = threading.Thread(target=runner.serve, daemon=True)
     thread.start()
     try:
@@ -157,3 +161,40 @@ def test_a_run_paused_for_an_operator_does_not_hold_a_slot(
         resume_flow_run(paused.id)
         assert _ended([paused.id], timeout=60)[paused.id] == StateType.COMPLETED
     assert (tmp_path / "resumed").read_text(encoding="utf-8") == "resumed"
+
+
+def _heartbeats_of(api_url: str, run_id: Any) -> int:
+    """How many heartbeat events the server recorded for ``run_id``."""
+    wanted = {
+        "filter": {
+            "event": {"name": ["prefect.flow-run.heartbeat"]},
+            "resource": {"id": [f"prefect.flow-run.{run_id}"]},
+        },
+        "limit": 50,
+    }
+    answer = httpx.post(f"{api_url}/events/filter", json=wanted, timeout=10)
+    answer.raise_for_status()
+    return len(answer.json()["events"])
+
+
+def test_held_runs_and_their_subflows_send_heartbeats(prefect_server: PrefectServer, tmp_path: Path) -> None:
+    """What the zombie automation watches: without them a killed process's runs stay Running."""
+    deployment_id, name = _deploy(nested)
+    run = _start(name, path=str(tmp_path / "trace.txt"), pause=2.0)
+    with _serving({deployment_id: nested}, beat=0.3):
+        assert _ended([run.id]) == {run.id: StateType.COMPLETED}
+    with get_client(sync_client=True) as client:
+        (subflow,) = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
+        )
+    wait_for(lambda: _heartbeats_of(prefect_server.api_url, run.id) >= 2, timeout=20)
+    wait_for(lambda: _heartbeats_of(prefect_server.api_url, subflow.id) >= 1, timeout=20)
+
+
+def test_a_runner_without_a_period_sends_none(prefect_server: PrefectServer, tmp_path: Path) -> None:
+    deployment_id, name = _deploy(nested)
+    run = _start(name, path=str(tmp_path / "trace.txt"), pause=1.0)
+    with _serving({deployment_id: nested}):
+        assert _ended([run.id]) == {run.id: StateType.COMPLETED}
+    time.sleep(2)  # events are stored a moment after they are sent
+    assert _heartbeats_of(prefect_server.api_url, run.id) == 0

@@ -33,3 +33,9 @@ def pause_then_trace(path: str) -> None:
     """Pause for an operator (up to a minute), then leave a trace."""
     pause_flow_run(timeout=60)
     Path(path).write_text("resumed", encoding="utf-8")
+
+
+@flow(name="thread-nested")
+def nested(path: str, pause: float = 0.0) -> str:
+    """Run :func:`trace` as a subflow (a lifecycle's steps are subflows of its run)."""
+    return trace(path, pause)
