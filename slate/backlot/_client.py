@@ -7,7 +7,8 @@ operations to requests and answers to contract models.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,14 +91,24 @@ class HttpPortalClient(PortalClient):
         chunk_size: int = 1024 * 1024,
         download_resumes: int = 5,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # ``clock`` and ``sleep`` are the client's sense of time (token expiry, waits between
+        # attempts): the real ones, or a test's, so that retries are tested without waiting.
         self._http = httpx.Client(
             base_url=base_url, timeout=timeout or httpx.Timeout(30.0, connect=5.0), transport=transport
         )
         self.credentials = ClientCredentials(
-            self._http, token_url, client_id, client_secret, scope=scope, refresh_margin=refresh_margin
+            self._http,
+            token_url,
+            client_id,
+            client_secret,
+            scope=scope,
+            refresh_margin=refresh_margin,
+            clock=clock,
         )
-        self._transport = PortalTransport(self._http, self.credentials, policy or RetryPolicy())
+        self._transport = PortalTransport(self._http, self.credentials, policy or RetryPolicy(), sleep=sleep)
         self._page_size = page_size
         self._chunk_size = chunk_size
         self._download_resumes = download_resumes

@@ -14,6 +14,7 @@ from slate.downloads._fetch import (
     download_files,
     fetch_file,
     part_path,
+    rate_limiter,
 )
 from slate.downloads._manifest import (
     MANIFEST_CSV,
@@ -54,6 +55,7 @@ __all__ = [
     "parse_states",
     "parse_types",
     "part_path",
+    "rate_limiter",
     "read_manifest",
     "safe_file_name",
     "safe_name",

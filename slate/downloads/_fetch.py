@@ -22,14 +22,22 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from slate.backlot import PortalClient, TokenBucket
+from slate.backlot import PortalClient, RateLimiter, TokenBucket
 from slate.downloads._manifest import FileStatus, ManifestRow, write_manifest
 from slate.downloads._selection import PlannedFile, fit_to_destination
 from slate.downloads.rate import bytes_per_second
 from slate.errors import IntegrityError, PortalError, StorageError
 from slate.logging import get_logger
 
-__all__ = ["DownloadReport", "FileOutcome", "Progress", "download_files", "manifest_row", "part_path"]
+__all__ = [
+    "DownloadReport",
+    "FileOutcome",
+    "Progress",
+    "download_files",
+    "manifest_row",
+    "part_path",
+    "rate_limiter",
+]
 
 log = get_logger(__name__)
 
@@ -255,7 +263,7 @@ def _check_space(dest: Path, items: Sequence[PlannedFile]) -> None:
 class _Run:
     """Shared state of one run: outcomes so far, the manifest, and the stop signal."""
 
-    def __init__(self, client: PortalClient, dest: Path, limiter: TokenBucket | None, progress: Progress):
+    def __init__(self, client: PortalClient, dest: Path, limiter: RateLimiter | None, progress: Progress):
         self.client, self.dest, self.limiter, self.progress = client, dest, limiter, progress
         self.lock = threading.Lock()
         self.outcomes: dict[str, FileOutcome] = {}
@@ -290,6 +298,17 @@ class _Run:
         self.record(outcome)
 
 
+def rate_limiter(
+    rate_mbps: int,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> TokenBucket:
+    """The budget every connection of one run shares: ``rate_mbps``, with bursts of 1/20 s of it."""
+    rate = bytes_per_second(rate_mbps)
+    return TokenBucket(rate, burst=rate / 20, clock=clock, sleep=sleep)
+
+
 def download_files(
     client: PortalClient,
     items: Sequence[PlannedFile],
@@ -298,8 +317,12 @@ def download_files(
     rate_mbps: int | None = None,
     concurrency: int = 4,
     progress: Progress | None = None,
+    limiter: RateLimiter | None = None,
 ) -> DownloadReport:
     """Download ``items`` under ``dest`` with ``concurrency`` connections sharing ``rate_mbps``.
+
+    ``limiter`` is the shared budget itself, when the caller holds it (a test with its own clock);
+    otherwise one is made for ``rate_mbps``.
 
     Failures of single files (portal errors, checksum mismatches after a fresh fetch) are reported
     in the outcome and the manifest; a full or unwritable disk stops the run with
@@ -313,10 +336,8 @@ def download_files(
         raise storage_error(exc, dest, "create the destination") from exc
     items = fit_to_destination(items, dest)
     _check_space(dest, items)
-    limiter = None
-    if rate_mbps is not None:
-        rate = bytes_per_second(rate_mbps)
-        limiter = TokenBucket(rate, burst=rate / 20)
+    if limiter is None and rate_mbps is not None:
+        limiter = rate_limiter(rate_mbps)
     run = _Run(client, dest, limiter, progress or _Quiet())
     began = time.monotonic()
     # Largest first: the last connections to finish then carry small files, not one big straggler.

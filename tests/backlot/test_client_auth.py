@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 
@@ -21,13 +20,17 @@ def test_token_is_reused_while_valid(portal: PortalServer, portal_client: HttpPo
 
 def test_expiring_token_is_refreshed_before_the_call(portal: PortalServer) -> None:
     portal.configure(token_ttl=2)
-    with portal.client(refresh_margin=0.5) as client:
+    now = [1000.0]
+    with portal.client(refresh_margin=0.5, clock=lambda: now[0]) as client:
         client.list_source_requests()
-        time.sleep(2.1)  # the token has expired on the portal
+        now[0] += 1.4  # within the token's life less the margin: the same token
+        client.list_source_requests()
+        assert portal.stats()["tokensIssued"] == 1
+        now[0] += 0.7  # 2.1 s on the client's clock: past the token's 2 s
         client.list_source_requests()
     assert portal.stats()["tokensIssued"] == 2
     # Refreshed before the call, so no call was refused and replayed.
-    assert portal.calls("GET /v1/requests") == 2
+    assert portal.calls("GET /v1/requests") == 3
 
 
 def test_refused_token_is_refreshed_once_and_the_call_replayed(

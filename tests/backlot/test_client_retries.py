@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -14,15 +13,15 @@ from slate.errors import PortalRejected, PortalUnavailable
 from tests.fixtures.portal import PortalServer, free_socket
 
 
-def test_429_burst_is_retried_after_the_retry_after(
-    portal: PortalServer, portal_client: HttpPortalClient
-) -> None:
+def test_429_burst_is_retried_after_the_retry_after(portal: PortalServer) -> None:
     portal.faults(statusBurst=2, status=429, retryAfter=1)
-    started = time.monotonic()
-    page = portal_client.list_source_requests()
-    elapsed = time.monotonic() - started
+    waits: list[float] = []
+    policy = RetryPolicy(max_attempts=4, backoff_base=0.05, backoff_max=0.2)
+    with portal.client(policy=policy, sleep=waits.append) as client:
+        page = client.list_source_requests()
     assert page.items == []
-    assert elapsed >= 2.0  # two waits of Retry-After: 1
+    # Two waits of Retry-After: 1, each with under backoff_base of jitter; no real second spent.
+    assert len(waits) == 2 and all(1.0 <= wait < 1.05 for wait in waits), waits
     assert portal.calls("GET /v1/requests") == 3
 
 

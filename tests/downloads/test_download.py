@@ -6,7 +6,6 @@ import csv
 import errno
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from slate.downloads import (
     download_files,
     parse_types,
     part_path,
+    rate_limiter,
     select_materials,
 )
 from slate.errors import StorageError
@@ -239,6 +239,19 @@ def test_the_content_partner_downloads_only_the_final_proxy(portal: PortalServer
     assert [(o.row.type, o.row.status) for o in report.outcomes] == [("Final Proxy", FileStatus.DOWNLOADED)]
 
 
+class _PacedClock:
+    """A clock that moves only when the limiter sleeps: pacing is checked without waiting for it."""
+
+    def __init__(self) -> None:
+        self.slept = 0.0
+
+    def now(self) -> float:
+        return self.slept
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+
+
 def test_the_rate_limit_holds(
     portal: PortalServer, portal_client: HttpPortalClient, materials: Materials, tmp_path: Path
 ) -> None:
@@ -246,10 +259,21 @@ def test_the_rate_limit_holds(
     materials.material("81900050", T.PRINTMASTER, size=4_000_000)
     materials.material("81900050", T.ME, size=4_000_000)
     files = select_materials(portal_client, Selection(title="Paced"))
-    began = time.monotonic()
-    report = download_files(portal_client, files, tmp_path, rate_mbps=40, concurrency=2)
-    achieved = report.bytes_transferred * 8 / (time.monotonic() - began) / 1e6
-    assert 36 <= achieved <= 42, achieved
+    clock = _PacedClock()
+    bucket = rate_limiter(40, clock=clock.now, sleep=clock.sleep)
+    taken: list[int] = []
+
+    def limiter(nbytes: int) -> None:
+        taken.append(nbytes)
+        bucket(nbytes)
+
+    report = download_files(portal_client, files, tmp_path, concurrency=1, limiter=limiter)
+    # Every byte of both files went through the one budget, and the budget made the run wait as
+    # long as 40 Mb/s takes for them, less the burst it allows at the start (rates: bench/).
+    assert sum(taken) == report.bytes_transferred == 8_000_000
+    expected = (report.bytes_transferred - bucket.burst) / bucket.rate
+    assert clock.slept == pytest.approx(expected, rel=0.01)
+    assert report.bytes_transferred * 8 / clock.slept / 1e6 == pytest.approx(40, rel=0.06)
 
 
 def test_files_left_by_an_earlier_run_stay_in_the_manifest_when_a_run_stops(
