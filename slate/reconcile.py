@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ __all__ = [
     "REDELIVERY_WATERMARK",
     "REQUEST_WATERMARK",
     "Change",
+    "ChangeKind",
     "apply_redeliveries",
     "apply_requests",
     "fetch_changed_redeliveries",
@@ -47,7 +49,7 @@ _TRANSIENT = (ConflictError, PortalUnavailable, StorageError)
 
 
 def _failed(request_id: str, exc: SlateError) -> Change:
-    kind = "retry" if isinstance(exc, _TRANSIENT) else "skipped"
+    kind = ChangeKind.RETRY if isinstance(exc, _TRANSIENT) else ChangeKind.SKIPPED
     return Change(request_id=request_id, kind=kind, detail=str(exc))
 
 
@@ -64,11 +66,22 @@ def watermark_after(applied: Iterable[tuple[str, datetime]], retry: set[str]) ->
     return max(done, default=None)
 
 
+class ChangeKind(StrEnum):
+    """What a reconcile :class:`Change` is about, or why it did not happen."""
+
+    REQUEST = "request"  # an assignment created or updated from the portal's record
+    REDELIVERY = "redelivery"  # a rejection recorded
+    PROXY = "proxy"  # a proxy attached as a material
+    WEBHOOKS = "webhooks"  # stored webhook events started
+    RETRY = "retry"  # failed in a way that may pass: tried again by the next run
+    SKIPPED = "skipped"  # failed for good: an operator must look
+
+
 class Change(BaseModel):
     """One thing reconciliation changed (or had to skip), for the run's table artifact."""
 
     request_id: str
-    kind: str
+    kind: ChangeKind
     detail: str
     events: list[LifecycleEvent] = []
 
@@ -103,7 +116,14 @@ def apply_requests(database: Database, requests: Iterable[PortalSourceRequest], 
             continue
         if events:
             detail = ", ".join(f"{e.event.split('.')[-2]} {e.from_state or '∅'}→{e.to_state}" for e in events)
-            changes.append(Change(request_id=portal.request_id, kind="request", detail=detail, events=events))
+            changes.append(
+                Change(
+                    request_id=portal.request_id,
+                    kind=ChangeKind.REQUEST,
+                    detail=detail,
+                    events=events,
+                )
+            )
     return changes
 
 
@@ -140,7 +160,12 @@ def apply_redeliveries(
             continue
         if events:
             changes.append(
-                Change(request_id=item.request_id, kind="redelivery", detail=item.reason_code, events=events)
+                Change(
+                    request_id=item.request_id,
+                    kind=ChangeKind.REDELIVERY,
+                    detail=item.reason_code,
+                    events=events,
+                )
             )
     return changes
 

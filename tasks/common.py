@@ -15,7 +15,10 @@ from slate.models import AssetColor, SourceRequest
 from slate.store import get_request, list_versions
 from tasks._runtime import database, remember_request, run_label
 
-__all__ = ["label_run", "load_request", "publish_panels", "retry_if_transient"]
+__all__ = ["label_run", "load_request", "portal_retries", "publish_panels", "retry_if_transient"]
+
+#: The waits between attempts of a task that talks to the portal, in seconds.
+_PORTAL_DELAYS = (2, 5, 15, 30)
 
 
 def retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
@@ -27,6 +30,19 @@ def retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
     except Exception:
         return False
     return False
+
+
+def portal_retries(retries: int = 4) -> dict[str, Any]:
+    """The one retry policy of tasks that call the portal, as ``@task`` keywords.
+
+    Only a transient failure (:class:`PortalUnavailable`) is retried, after 2, 5, 15 then 30 s;
+    ``retries`` is how many of those waits a task may spend (a bulk one, fewer).
+    """
+    return {
+        "retries": retries,
+        "retry_delay_seconds": list(_PORTAL_DELAYS[:retries]),
+        "retry_condition_fn": retry_if_transient,
+    }
 
 
 @task(name="load request")

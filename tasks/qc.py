@@ -13,13 +13,13 @@ from pydantic import BaseModel
 
 from slate import lifecycle
 from slate.delivery import current_version
-from slate.downloads.proxy_sync import ProgramTiming, program_timing
 from slate.ingest import materialize
 from slate.models import AssetVersion, RejectionOrigin, SourceRequest, SourceType
+from slate.program import ProgramTiming, program_timing
 from slate.redelivery import record_rejection
 from slate.settings import get_settings
 from slate.store import QCReportRow, get_request
-from tasks._runtime import actor, blobs, database, emit
+from tasks._runtime import actor, apply_and_emit, blobs, database
 from validators import QCContext, Report, run_validators
 from validators.profiles import load_profile
 
@@ -70,7 +70,7 @@ def qc_kind(source_type: SourceType) -> str | None:
 def qc_context(request: SourceRequest, kind: str, timing: ProgramTiming | None) -> QCContext:
     """What validators may know of the program: the request's facts, else the Final Proxy's.
 
-    ``timing`` is :func:`slate.downloads.proxy_sync.program_timing` of the request (None when
+    ``timing`` is :func:`slate.program.program_timing` of the request (None when
     nothing states it). The start timecode matters as much as the duration: a subtitle file timed
     from 01:00:00:00 is right against a proxy that starts there, and an hour late against one
     that starts at zero.
@@ -165,28 +165,28 @@ def run_qc(request_id: str) -> QCOutcome:
 @task(name="accept version")
 def accept_version(request_id: str, version_id: int, reason: str) -> None:
     """ACCEPTED and LIGHT_BLUE: validated clean, or approved by an operator with a justification."""
-    with database() as db:
-        with db.session() as session:
-            events = lifecycle.apply(
-                session, request_id, "accept", actor=actor(), reason=reason, version_id=version_id
-            )
-        with db.session() as session:
-            emit(events, get_request(session, request_id))
+    who = actor()
+    apply_and_emit(
+        request_id,
+        lambda session: lifecycle.apply(
+            session, request_id, "accept", actor=who, reason=reason, version_id=version_id
+        ),
+    )
 
 
 @task(name="reject version")
 def reject_version(request_id: str, version_id: int, reason: str) -> None:
     """Our own rejection: the version turns RED and the request waits for a new file."""
-    with database() as db:
-        with db.session() as session:
-            _, events = record_rejection(
-                session,
-                request_id,
-                origin=RejectionOrigin.INTERNAL,
-                reason_code="OPERATOR_REJECTED",
-                description=reason,
-                actor=actor(),
-                version_id=version_id,
-            )
-        with db.session() as session:
-            emit(events, get_request(session, request_id))
+    who = actor()
+    apply_and_emit(
+        request_id,
+        lambda session: record_rejection(
+            session,
+            request_id,
+            origin=RejectionOrigin.INTERNAL,
+            reason_code="OPERATOR_REJECTED",
+            description=reason,
+            actor=who,
+            version_id=version_id,
+        )[1],
+    )

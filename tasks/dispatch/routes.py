@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from slate.backlot.webhooks import EventType, WebhookEvent
+from slate.redelivery import inspection_ref
 
 __all__ = [
     "PARAMETERS",
@@ -86,5 +87,5 @@ def run_key(event: WebhookEvent) -> str:
     if event.type == EventType.REDELIVERY_REQUESTED and data.get("redeliveryId"):
         return f"redelivery:{data['redeliveryId']}"
     if event.type == EventType.DELIVERY_FAILED and data.get("deliveryId"):
-        return f"redelivery:delivery:{data['deliveryId']}"
+        return f"redelivery:{inspection_ref(str(data['deliveryId']))}"
     return event.id
