@@ -24,7 +24,7 @@ from _portal import BenchPortal
 
 from slate import lifecycle
 from slate.backlot import HttpPortalClient
-from slate.delivery import current_version, deliver_request
+from slate.delivery import deliver_request, version_to_deliver
 from slate.downloads.proxy_sync import program_timing
 from slate.errors import PortalRejected
 from slate.ingest import ingest_file, materialize
@@ -239,7 +239,7 @@ def run_direct(items: list[Item], portal: BenchPortal) -> DirectRun:
 
 def _qc(database: Database, blobs: BlobStore, request_id: str) -> int:
     """What the ``run QC`` task does, minus its artifact: validate the current version, store the report."""
-    version = current_version(database, request_id)
+    version = version_to_deliver(database, request_id)
     with database.session() as session:
         request = get_request(session, request_id)
     kind = qc_kind(request.source_type)

@@ -20,7 +20,7 @@ def lifecycle(
         label_run("lifecycle", load_request(request_id))
         ingest(request_id, source)
         outcome = validate(request_id)
-        if not outcome.startswith("accepted"):
+        if not outcome.accepted:
             return f"{request_id}: {outcome}"
         delivery_id = deliver(request_id, service_type=service_type, rate_mbps=rate_mbps)
         return f"{request_id}: delivered as {delivery_id}"

@@ -7,7 +7,7 @@ from typing import TypeVar, cast
 from prefect import flow
 from prefect.utilities.annotations import quote
 
-from slate.reconcile import Change
+from slate.reconcile import Change, ChangeKind
 from slate.settings import get_settings
 from tasks.downloads import sync_proxies_task
 from tasks.reconcile import (
@@ -45,12 +45,20 @@ def reconcile() -> int:
     changes += record_delivery_verdicts(_whole(requests))
     save_watermarks(_whole(requests), _whole(redeliveries), _whole(changes))
     changes += [
-        Change(request_id=p.request_id, kind="proxy", detail=f"{p.kind.value} attached")
+        Change(request_id=p.request_id, kind=ChangeKind.PROXY, detail=f"{p.kind.value} attached")
         for p in sync_proxies_task()
         if p.outcome == "attached"
     ]
     started = dispatch_stored_webhooks()
     if started:
-        changes.append(Change(request_id="-", kind="webhooks", detail=f"{started} stored event(s) started"))
+        changes.append(
+            Change(
+                request_id="-",
+                kind=ChangeKind.WEBHOOKS,
+                detail=f"{started} stored event(s) started",
+            )
+        )
     publish_changes(changes, len(requests) + len(redeliveries))
-    return len([c for c in changes if c.kind not in ("skipped", "retry", "failed")])
+    return len(
+        [c for c in changes if c.kind not in (ChangeKind.SKIPPED, ChangeKind.RETRY, ChangeKind.FAILED)]
+    )

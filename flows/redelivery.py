@@ -33,7 +33,7 @@ def _correct(event: WebhookEvent) -> str:
     if done is None:
         return f"{rejection.request_id}: {rejection.reason_code} needs an operator or a new upload"
     outcome = validate(rejection.request_id)
-    if not outcome.startswith("accepted"):
+    if not outcome.accepted:
         return f"{rejection.request_id}: corrected ({done}) but not accepted: {outcome}"
     delivery_id = deliver(rejection.request_id)
     return f"{rejection.request_id}: corrected ({done}) and redelivered as {delivery_id}"

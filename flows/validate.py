@@ -63,10 +63,10 @@ class QCDecision(RunInput):
 @task(name="auto-correct")
 def autocorrect(outcome: QCOutcome) -> str | None:
     """Write a corrected file and ingest it as a new version; None when nothing was fixable."""
-    from slate.delivery import current_version
+    from slate.delivery import version_to_deliver
 
     with database() as db:
-        version = current_version(db, outcome.request_id)
+        version = version_to_deliver(db, outcome.request_id)
         with db.session() as session:
             request = get_request(session, outcome.request_id)
     with tempfile.TemporaryDirectory(prefix="slate-fix-") as scratch:
@@ -152,14 +152,28 @@ def record_decision(outcome: QCOutcome, decision: QCDecision, detail: str) -> No
         )
 
 
+class Verdict(StrEnum):
+    """How a validation ended, in the words the run shows; callers test :attr:`accepted`."""
+
+    ACCEPTED = "accepted"
+    ACCEPTED_BY_OPERATOR = "accepted by the operator"
+    REJECTED_BY_OPERATOR = "rejected by the operator"
+    NO_DECISION = "waiting: the request stays RECEIVED with its QC report; nobody decided in time"
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the version may go on to delivery."""
+        return self in (Verdict.ACCEPTED, Verdict.ACCEPTED_BY_OPERATOR)
+
+
 @flow(name="validate")
-def validate(request_id: str, max_corrections: int = 1) -> str:
+def validate(request_id: str, max_corrections: int = 1) -> Verdict:
     """Validate; accept when clean; otherwise pause for the operator. Returns the outcome in words."""
     with reported_failure("validate", request_id):
         return _validate(request_id, max_corrections)
 
 
-def _validate(request_id: str, max_corrections: int) -> str:
+def _validate(request_id: str, max_corrections: int) -> Verdict:
     label_run("validate", load_request(request_id))
     outcome = run_qc(request_id)
     corrections = 0
@@ -175,19 +189,19 @@ def _validate(request_id: str, max_corrections: int) -> str:
                 version_id=outcome.version_id,
                 timeout_seconds=get_settings().pause_timeout_seconds,
             )
-            return f"waiting: {request_id} stays RECEIVED with its report; nobody decided in time"
+            return Verdict.NO_DECISION
         if decision.action is Action.ACCEPT:
             record_decision(outcome, decision, f"accepted with blockers: {decision.justification}")
             accept_version(
                 request_id, outcome.version_id, f"approved with findings: {decision.justification}"
             )
             publish_panels([request_id])
-            return "accepted by the operator"
+            return Verdict.ACCEPTED_BY_OPERATOR
         if decision.action is Action.REJECT:
             record_decision(outcome, decision, f"rejected: {decision.reason}")
             reject_version(request_id, outcome.version_id, decision.reason)
             publish_panels([request_id])
-            return "rejected by the operator"
+            return Verdict.REJECTED_BY_OPERATOR
         changes = autocorrect(outcome) if corrections < max_corrections else None
         record_decision(
             outcome, decision, f"auto-correct: {changes or 'nothing could be fixed; asked again'}"
@@ -198,4 +212,4 @@ def _validate(request_id: str, max_corrections: int) -> str:
         outcome = run_qc(request_id)
     accept_version(request_id, outcome.version_id, "validated: no blocker")
     publish_panels([request_id])
-    return "accepted"
+    return Verdict.ACCEPTED

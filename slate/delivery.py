@@ -10,7 +10,6 @@ twice to the same request, even across crashes and workers.
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from slate.errors import IntegrityError, NotFound, TransitionError
 from slate.intake import sync_request
 from slate.lifecycle import LifecycleEvent
 from slate.logging import get_logger
+from slate.media.ttml_head import read_ttml_head
 from slate.models import AssetVersion, DeliveryOutcome, Service, SourceRequest
 from slate.objects import BlobStore, ObjectInfo
 from slate.store import Database, DeliveryRow, get_request
@@ -39,17 +39,14 @@ log = get_logger(__name__)
 __all__ = [
     "DeliveryReceipt",
     "Preflight",
-    "current_version",
     "declaration_for",
     "deliver_request",
     "delivery_bucket",
     "refresh_portal_status",
+    "version_to_deliver",
 ]
 
 _SPEAKERS = {"FL": "L", "FR": "R", "FC": "C", "LFE": "LFE", "BL": "Ls", "SL": "Ls", "BR": "Rs", "SR": "Rs"}
-_TIME_BASE = re.compile(rb'ttp:timeBase\s*=\s*"(\w+)"')
-_FRAME_RATE = re.compile(rb'ttp:frameRate\s*=\s*"(\d+)"')
-_MULTIPLIER = re.compile(rb'ttp:frameRateMultiplier\s*=\s*"(\d+)\s+(\d+)"')
 _DONE = {DeliveryStatus.PENDING_INSPECTION, DeliveryStatus.PROCESSED, DeliveryStatus.ACCEPTED}
 
 
@@ -94,7 +91,7 @@ class DeliveryReceipt(BaseModel):
     events: list[LifecycleEvent] = []
 
 
-def current_version(database: Database, request_id: str) -> AssetVersion:
+def version_to_deliver(database: Database, request_id: str) -> AssetVersion:
     """The version a delivery would send (:func:`slate.store.current_version`), or :class:`NotFound`."""
     with database.session() as session:
         version = stored_current_version(session, request_id)
@@ -124,20 +121,18 @@ def declaration_for(version: AssetVersion, path: Path, service: Service) -> Deli
 
 
 def _timed_text_declarations(path: Path) -> tuple[TimeBase | None, str | None]:
+    """The time base and frame rate a TTML file declares (TTML's default time base is media)."""
     if path.suffix.lower() not in (".ttml", ".dfxp", ".xml"):
         return None, None
-    with path.open("rb") as handle:
-        head = handle.read(65536)
-    found = _TIME_BASE.search(head)
-    time_base = TimeBase(found.group(1).decode()) if found else TimeBase.MEDIA  # TTML's own default
-    rate = _FRAME_RATE.search(head)
-    multiplier = _MULTIPLIER.search(head)
-    frame_rate = None
-    if rate:
-        frame_rate = rate.group(1).decode()
-        if multiplier:
-            num, den = int(multiplier.group(1)), int(multiplier.group(2))
-            frame_rate = f"{int(frame_rate) * num}/{den}"
+    head = read_ttml_head(path)
+    if head is None:
+        return TimeBase.MEDIA, None
+    known = {t.value for t in TimeBase}
+    time_base = TimeBase(head.time_base) if head.time_base in known else TimeBase.MEDIA
+    frame_rate = head.frame_rate
+    parts = (head.frame_rate_multiplier or "").split()
+    if frame_rate and frame_rate.isdigit() and len(parts) == 2 and all(p.isdigit() for p in parts):
+        frame_rate = f"{int(frame_rate) * int(parts[0])}/{parts[1]}"
     return time_base, frame_rate
 
 
@@ -160,7 +155,7 @@ def _prepare(
     if service is not None:
         with database.session() as session:
             lifecycle.set_service(session, request_id, service, actor=actor)
-    version = current_version(database, request_id)
+    version = version_to_deliver(database, request_id)
     lifecycle.check(database, request_id, "deliver", version_id=version.version_id)
     with database.session() as session:
         request = get_request(session, request_id)

@@ -10,7 +10,6 @@ material RECEIVED. If that transaction fails, the stored object is removed again
 
 from __future__ import annotations
 
-import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,13 +29,12 @@ from slate.imf.summary import report_summary
 from slate.intake import slot_name
 from slate.lifecycle import LifecycleEvent
 from slate.media import probe
+from slate.media.ttml_head import read_ttml_head
 from slate.models import AssetCategory, SourceRequest, StoredFile, category_of
 from slate.objects import BlobStore
 from slate.store import Database, get_request, get_version
 
 __all__ = ["IngestResult", "classify", "fetch", "ingest_file"]
-
-_LANG = re.compile(rb'xml:lang\s*=\s*"([A-Za-z0-9-]+)"')
 
 
 class IngestResult(BaseModel):
@@ -157,12 +155,10 @@ def classify(path: Path) -> tuple[AssetCategory, dict[str, Any]]:
         return _classify_imf(path)
     named = category_of(path.name)
     if named is AssetCategory.TIMED_TEXT:
-        with path.open("rb") as handle:
-            head = handle.read(65536)
-        match = _LANG.search(head)
+        head = read_ttml_head(path)
         return AssetCategory.TIMED_TEXT, {
             "format": suffix.lstrip("."),
-            "language": match.group(1).decode() if match else None,
+            "language": head.language if head else None,
         }
     if named is AssetCategory.DOCS:
         return AssetCategory.DOCS, {"format": suffix.lstrip(".")}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -35,6 +36,7 @@ __all__ = [
     "REDELIVERY_WATERMARK",
     "REQUEST_WATERMARK",
     "Change",
+    "ChangeKind",
     "apply_redeliveries",
     "apply_requests",
     "fetch_changed_redeliveries",
@@ -69,15 +71,15 @@ def _reason(exc: Exception) -> str:
 
 def _failed(request_id: str, exc: Exception) -> Change:
     if isinstance(exc, _TRANSIENT):
-        return Change(request_id=request_id, kind="retry", detail=str(exc))
+        return Change(request_id=request_id, kind=ChangeKind.RETRY, detail=str(exc))
     if isinstance(exc, _REFUSED):
-        return Change(request_id=request_id, kind="skipped", detail=str(exc))
-    return Change(request_id=request_id, kind="failed", detail=_reason(exc))
+        return Change(request_id=request_id, kind=ChangeKind.SKIPPED, detail=str(exc))
+    return Change(request_id=request_id, kind=ChangeKind.FAILED, detail=_reason(exc))
 
 
 def _remember(database: Database, kind: str, item_id: str, change: Change, record: BaseModel) -> None:
     """Store a ``failed`` item for the next runs (its own transaction: the item's was rolled back)."""
-    if change.kind != "failed":
+    if change.kind is not ChangeKind.FAILED:
         return
     payload: dict[str, Any] = record.model_dump(mode="json", by_alias=True)
     with database.session() as session:
@@ -119,11 +121,24 @@ def watermark_after(applied: Iterable[tuple[str, datetime]], retry: set[str]) ->
     return max(done, default=None)
 
 
+class ChangeKind(StrEnum):
+    """What a reconcile :class:`Change` is about, or why it did not happen."""
+
+    REQUEST = "request"  # an assignment created or updated from the portal's record
+    REDELIVERY = "redelivery"  # a rejection recorded
+    PROXY = "proxy"  # a proxy attached as a material
+    WEBHOOKS = "webhooks"  # stored webhook events started
+    RETRY = "retry"  # failed in a way that may pass: tried again by the next run
+    SKIPPED = "skipped"  # refused by the lifecycle in the request's state, deliberately
+    FAILED = "failed"  # the record could not be applied: stored, shown, tried again each run
+    RECEIPT = "receipt"  # the portal's later verdict on a delivery recorded
+
+
 class Change(BaseModel):
     """One thing reconciliation changed (or had to skip), for the run's table artifact."""
 
     request_id: str
-    kind: str
+    kind: ChangeKind
     detail: str
     events: list[LifecycleEvent] = []
 
@@ -162,7 +177,9 @@ def apply_requests(database: Database, requests: Iterable[PortalSourceRequest], 
         applied.append(portal.request_id)
         if events:
             detail = ", ".join(f"{e.event.split('.')[-2]} {e.from_state or '∅'}→{e.to_state}" for e in events)
-            changes.append(Change(request_id=portal.request_id, kind="request", detail=detail, events=events))
+            changes.append(
+                Change(request_id=portal.request_id, kind=ChangeKind.REQUEST, detail=detail, events=events)
+            )
     _forget(database, REQUEST, applied, failing)
     return changes
 
@@ -204,7 +221,12 @@ def apply_redeliveries(
         applied.append(item.redelivery_id)
         if events:
             changes.append(
-                Change(request_id=item.request_id, kind="redelivery", detail=item.reason_code, events=events)
+                Change(
+                    request_id=item.request_id,
+                    kind=ChangeKind.REDELIVERY,
+                    detail=item.reason_code,
+                    events=events,
+                )
             )
     _forget(database, REDELIVERY, applied, failing)
     return changes

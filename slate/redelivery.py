@@ -29,9 +29,29 @@ __all__ = [
     "Correction",
     "awaiting_correction",
     "correction_for",
+    "inspection_ref",
+    "is_inspection_ref",
     "record_rejection",
     "resolve",
 ]
+
+
+#: The prefix of a rejection the portal gave as a failed inspection: it is known by its delivery.
+_INSPECTION_PREFIX = "delivery:"
+
+
+def inspection_ref(delivery_id: str) -> str:
+    """The reference of the rejection a failed inspection of ``delivery_id`` stands for.
+
+    A redelivery request has the portal's own id; a failed inspection has none but its delivery's,
+    so it is named ``delivery:<id>`` wherever a rejection is keyed (recorded, reconciled, dispatched).
+    """
+    return f"{_INSPECTION_PREFIX}{delivery_id}"
+
+
+def is_inspection_ref(ref: str) -> bool:
+    """True for the reference of a failed inspection (see :func:`inspection_ref`)."""
+    return ref.startswith(_INSPECTION_PREFIX)
 
 
 class Correction(StrEnum):

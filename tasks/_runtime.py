@@ -16,6 +16,7 @@ from uuid import UUID
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.events import emit_event
 from prefect.runtime import flow_run
+from sqlalchemy.orm import Session
 
 from slate.backlot import HttpPortalClient
 from slate.lifecycle import LifecycleEvent
@@ -23,7 +24,7 @@ from slate.logging import add_context_provider, get_logger
 from slate.models import SourceRequest
 from slate.objects import BlobStore, open_blob_store
 from slate.settings import get_settings
-from slate.store import Database, open_database
+from slate.store import Database, get_request, open_database
 
 log = get_logger("slate.tasks")  # under "slate", so Prefect puts the lines in the run logs
 
@@ -51,6 +52,7 @@ add_context_provider(_request_of_run)
 
 __all__ = [
     "actor",
+    "apply_and_emit",
     "blobs",
     "database",
     "emit",
@@ -101,6 +103,22 @@ def actor() -> str:
     """Who the audit log names: the flow run, so an operator can find it in the UI."""
     name = flow_run.get_name()
     return f"prefect:{name}" if name else get_settings().actor
+
+
+def apply_and_emit(
+    request_id: str, change: Callable[[Session], list[LifecycleEvent]]
+) -> list[LifecycleEvent]:
+    """Run a lifecycle ``change`` in its own transaction, then emit its events once it has committed.
+
+    The events carry the request as the change left it (title, type, language for the event's
+    payload). Returns the events, for a caller that needs to know whether anything changed.
+    """
+    with database() as db:
+        with db.session() as session:
+            events = change(session)
+        with db.session() as session:
+            emit(events, get_request(session, request_id))
+    return events
 
 
 def emit(events: list[LifecycleEvent], request: SourceRequest | None = None) -> None:

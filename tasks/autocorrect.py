@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from slate.downloads.proxy_sync import program_timing
 from slate.errors import InvalidInput
 from slate.ingest import materialize
 from slate.media import fix_channel_order
 from slate.models import AssetVersion, SourceRequest
+from slate.program import program_timing
 from tasks._runtime import blobs, database
 from tasks.ingest import ingest_source
 from tasks.qc import qc_context, validate_file

@@ -16,7 +16,18 @@ from slate.models import SourceRequest
 from slate.store import current_version, get_request
 from tasks._runtime import database, remember_request, run_label
 
-__all__ = ["WAITING_TAG", "label_run", "load_request", "mark_waiting", "publish_panels", "retry_if_transient"]
+__all__ = [
+    "WAITING_TAG",
+    "label_run",
+    "load_request",
+    "mark_waiting",
+    "portal_retries",
+    "publish_panels",
+    "retry_if_transient",
+]
+
+#: The waits between attempts of a task that talks to the portal, in seconds.
+_PORTAL_DELAYS = (2, 5, 15, 30)
 
 
 def retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
@@ -31,6 +42,19 @@ def retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
 
 
 log = get_logger("slate.tasks.common")
+
+
+def portal_retries(retries: int = 4) -> dict[str, Any]:
+    """The one retry policy of tasks that call the portal, as ``@task`` keywords.
+
+    Only a transient failure (:class:`PortalUnavailable`) is retried, after 2, 5, 15 then 30 s;
+    ``retries`` is how many of those waits a task may spend (a bulk one, fewer).
+    """
+    return {
+        "retries": retries,
+        "retry_delay_seconds": list(_PORTAL_DELAYS[:retries]),
+        "retry_condition_fn": retry_if_transient,
+    }
 
 
 @task(name="load request")

@@ -30,7 +30,7 @@ from slate.downloads import (
 from slate.downloads.proxy_sync import SyncedProxy, sync_proxies
 from slate.logging import get_logger
 from tasks._runtime import blobs, database, portal
-from tasks.common import retry_if_transient
+from tasks.common import portal_retries
 
 __all__ = [
     "bytes_done",
@@ -61,7 +61,7 @@ def bytes_done(outcomes: list[FileOutcome]) -> int:
     return sum(o.row.size for o in outcomes if o.row.status in complete)
 
 
-@task(name="plan downloads", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_if_transient)
+@task(name="plan downloads", **portal_retries(2))
 def plan_downloads(selection: Selection) -> list[PlannedFile]:
     """Ask the portal for the selected materials and give each its folder and file name."""
     with portal() as client:
@@ -170,7 +170,7 @@ def publish_plan(files: list[PlannedFile]) -> None:
     create_table_artifact(rows, description="What the download would fetch (dry run)")
 
 
-@task(name="sync proxies", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_if_transient)
+@task(name="sync proxies", **portal_retries(2))
 def sync_proxies_task(request_ids: list[str] | None = None) -> list[SyncedProxy]:
     """Store and attach the new proxies of the requests (all open ones when None)."""
     with portal() as client, database() as db:

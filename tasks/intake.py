@@ -6,18 +6,15 @@ from prefect import task
 
 from slate.backlot import PortalSourceRequest
 from slate.intake import sync_request
-from slate.store import get_request
-from tasks._runtime import actor, database, emit, portal
-from tasks.common import retry_if_transient
+from tasks._runtime import actor, apply_and_emit, portal
+from tasks.common import portal_retries
 
 __all__ = ["fetch_portal_request", "sync_assignment"]
 
 
 @task(
     name="fetch portal request",
-    retries=4,
-    retry_delay_seconds=[2, 5, 15, 30],
-    retry_condition_fn=retry_if_transient,
+    **portal_retries(),
 )
 def fetch_portal_request(request_id: str) -> PortalSourceRequest:
     """The portal's current record (the webhook body is a hint; the portal is the truth)."""
@@ -28,9 +25,6 @@ def fetch_portal_request(request_id: str) -> PortalSourceRequest:
 @task(name="sync assignment")
 def sync_assignment(record: PortalSourceRequest) -> str:
     """Create or update our record from the portal's; emit every status change."""
-    with database() as db:
-        with db.session() as session:
-            events = sync_request(session, record, actor=actor())
-        with db.session() as session:
-            emit(events, get_request(session, record.request_id))
+    who = actor()
+    apply_and_emit(record.request_id, lambda session: sync_request(session, record, actor=who))
     return record.request_id

@@ -12,15 +12,15 @@ from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel
 
 from slate import lifecycle
-from slate.delivery import current_version
-from slate.downloads.proxy_sync import ProgramTiming, program_timing
+from slate.delivery import version_to_deliver
 from slate.imf.source import is_imf_zip
 from slate.ingest import materialize
 from slate.models import AssetVersion, RejectionOrigin, SourceRequest, SourceType
+from slate.program import ProgramTiming, program_timing
 from slate.redelivery import record_rejection
 from slate.settings import get_settings
 from slate.store import QCReportRow, get_request
-from tasks._runtime import actor, blobs, database, emit
+from tasks._runtime import actor, apply_and_emit, blobs, database
 from tasks.imf_qc import imf_report, timeline_markdown
 from validators import QCContext, Report, run_validators
 from validators.profiles import load_profile
@@ -72,7 +72,7 @@ def qc_kind(source_type: SourceType) -> str | None:
 def qc_context(request: SourceRequest, kind: str, timing: ProgramTiming | None) -> QCContext:
     """What validators may know of the program: the request's facts, else the Final Proxy's.
 
-    ``timing`` is :func:`slate.downloads.proxy_sync.program_timing` of the request (None when
+    ``timing`` is :func:`slate.program.program_timing` of the request (None when
     nothing states it). The start timecode matters as much as the duration: a subtitle file timed
     from 01:00:00:00 is right against a proxy that starts there, and an hour late against one
     that starts at zero.
@@ -144,7 +144,7 @@ def run_qc(request_id: str) -> QCOutcome:
     """Validate the request's current version, store the report, and post it as an artifact."""
     store = blobs()
     with database() as db:
-        version = current_version(db, request_id)
+        version = version_to_deliver(db, request_id)
         with db.session() as session:
             request = get_request(session, request_id)
         kind = qc_kind(request.source_type)
@@ -178,28 +178,28 @@ def run_qc(request_id: str) -> QCOutcome:
 @task(name="accept version")
 def accept_version(request_id: str, version_id: int, reason: str) -> None:
     """ACCEPTED and LIGHT_BLUE: validated clean, or approved by an operator with a justification."""
-    with database() as db:
-        with db.session() as session:
-            events = lifecycle.apply(
-                session, request_id, "accept", actor=actor(), reason=reason, version_id=version_id
-            )
-        with db.session() as session:
-            emit(events, get_request(session, request_id))
+    who = actor()
+    apply_and_emit(
+        request_id,
+        lambda session: lifecycle.apply(
+            session, request_id, "accept", actor=who, reason=reason, version_id=version_id
+        ),
+    )
 
 
 @task(name="reject version")
 def reject_version(request_id: str, version_id: int, reason: str) -> None:
     """Our own rejection: the version turns RED and the request waits for a new file."""
-    with database() as db:
-        with db.session() as session:
-            _, events = record_rejection(
-                session,
-                request_id,
-                origin=RejectionOrigin.INTERNAL,
-                reason_code="OPERATOR_REJECTED",
-                description=reason,
-                actor=actor(),
-                version_id=version_id,
-            )
-        with db.session() as session:
-            emit(events, get_request(session, request_id))
+    who = actor()
+    apply_and_emit(
+        request_id,
+        lambda session: record_rejection(
+            session,
+            request_id,
+            origin=RejectionOrigin.INTERNAL,
+            reason_code="OPERATOR_REJECTED",
+            description=reason,
+            actor=who,
+            version_id=version_id,
+        )[1],
+    )

@@ -18,6 +18,7 @@ from slate.reconcile import (
     REDELIVERY_WATERMARK,
     REQUEST_WATERMARK,
     Change,
+    ChangeKind,
     apply_redeliveries,
     apply_requests,
     fetch_changed_redeliveries,
@@ -27,11 +28,11 @@ from slate.reconcile import (
     watermark_after,
     write_watermark,
 )
-from slate.redelivery import correction_for
+from slate.redelivery import correction_for, inspection_ref, is_inspection_ref
 from slate.store import get_request
 from slate.store.webhook_events import record_events
 from tasks._runtime import actor, database, emit, portal
-from tasks.common import retry_if_transient
+from tasks.common import portal_retries
 
 __all__ = [
     "apply_redelivery_requests",
@@ -47,9 +48,7 @@ __all__ = [
 
 @task(
     name="fetch portal changes",
-    retries=4,
-    retry_delay_seconds=[2, 5, 15, 30],
-    retry_condition_fn=retry_if_transient,
+    **portal_retries(),
 )
 def fetch_changes() -> tuple[list[PortalSourceRequest], list[RedeliveryRequest]]:
     """Every request and redelivery request changed since the stored watermarks."""
@@ -129,7 +128,7 @@ def _queue_correction(session: Session, item: RedeliveryRequest) -> None:
 
 def _redelivery_event(item: RedeliveryRequest) -> WebhookEvent:
     """The event the portal would have sent for ``item`` (failed inspections are ``delivery:<id>``)."""
-    if item.redelivery_id.startswith("delivery:"):
+    if is_inspection_ref(item.redelivery_id):
         kind, data = EventType.DELIVERY_FAILED, {"deliveryId": item.delivery_id}
     else:
         kind, data = EventType.REDELIVERY_REQUESTED, {"redeliveryId": item.redelivery_id}
@@ -144,9 +143,7 @@ def _redelivery_event(item: RedeliveryRequest) -> WebhookEvent:
 
 @task(
     name="find failed inspections",
-    retries=2,
-    retry_delay_seconds=[5, 15],
-    retry_condition_fn=retry_if_transient,
+    **portal_retries(2),
 )
 def failed_inspections(requests: list[PortalSourceRequest]) -> list[RedeliveryRequest]:
     """Deliveries the portal's inspection failed while we think them delivered, as rejections to record."""
@@ -162,7 +159,7 @@ def failed_inspections(requests: list[PortalSourceRequest]) -> list[RedeliveryRe
                 if delivery.status is DeliveryStatus.FAILED:
                     found.append(
                         RedeliveryRequest(
-                            redelivery_id=f"delivery:{delivery.delivery_id}",
+                            redelivery_id=inspection_ref(delivery.delivery_id),
                             request_id=record.request_id,
                             delivery_id=delivery.delivery_id,
                             reason_code=delivery.qc.reason_code or "INSPECTION_FAILED",
@@ -186,7 +183,7 @@ def record_delivery_verdicts(requests: list[PortalSourceRequest]) -> list[Change
             if record.status not in _INSPECTED:
                 continue
             for line in record_inspections(db, client, record.request_id):
-                changes.append(Change(request_id=record.request_id, kind="receipt", detail=line))
+                changes.append(Change(request_id=record.request_id, kind=ChangeKind.RECEIPT, detail=line))
     return changes
 
 
@@ -198,7 +195,7 @@ def save_watermarks(
 
     Items that ``failed`` do not hold it back: they are stored and tried again by later runs.
     """
-    retry = {c.request_id for c in changes if c.kind == "retry"}
+    retry = {c.request_id for c in changes if c.kind is ChangeKind.RETRY}
     with database() as db:
         newest = watermark_after(((r.request_id, r.updated_at) for r in requests), retry)
         if newest is not None:
@@ -222,7 +219,7 @@ def dispatch_stored_webhooks() -> int:
 def publish_changes(changes: list[Change], seen: int) -> list[dict[str, Any]]:
     """A table artifact of what reconciliation changed."""
     rows = [{"request": c.request_id, "change": c.kind, "detail": c.detail} for c in changes]
-    failed = sum(c.kind == "failed" for c in changes)
+    failed = sum(c.kind is ChangeKind.FAILED for c in changes)
     description = f"Reconciled {seen} portal change(s): {len(changes)} applied or skipped"
     if failed:
         description += f"; {failed} FAILED (kept with their reason, tried again by the next run)"

@@ -14,11 +14,11 @@ from slate.errors import NotFound
 from slate.ingest import materialize
 from slate.intake import sync_request
 from slate.models import RejectionOrigin
-from slate.redelivery import Correction, awaiting_correction, correction_for, record_rejection
+from slate.redelivery import Correction, awaiting_correction, correction_for, inspection_ref, record_rejection
 from slate.store import get_request, get_version
 from tasks._runtime import actor, blobs, database, emit, portal
 from tasks.autocorrect import correct_version
-from tasks.common import retry_if_transient
+from tasks.common import portal_retries
 from tasks.ingest import ingest_source
 from tasks.qc import qc_kind
 
@@ -47,7 +47,7 @@ def portal_rejection(client: PortalClient, event: WebhookEvent) -> PortalRejecti
             )
         return PortalRejection(
             request_id=delivery.request_id,
-            portal_ref=f"delivery:{delivery.delivery_id}",
+            portal_ref=inspection_ref(delivery.delivery_id),
             reason_code=delivery.qc.reason_code or "INSPECTION_FAILED",
             reason=delivery.qc.message or "",
         )
@@ -66,9 +66,7 @@ def portal_rejection(client: PortalClient, event: WebhookEvent) -> PortalRejecti
 
 @task(
     name="read rejection",
-    retries=4,
-    retry_delay_seconds=[2, 5, 15, 30],
-    retry_condition_fn=retry_if_transient,
+    **portal_retries(),
 )
 def read_rejection(event: WebhookEvent) -> PortalRejection:
     """The portal's rejection named by ``event``, and the request's status on the portal now.

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 
 from slate import lifecycle
 from slate.bandwidth import validate_rate_mbps
-from slate.delivery import current_version
+from slate.delivery import version_to_deliver
 from slate.errors import InvalidInput, NotFound
 from slate.ingest import ingest_file
 from slate.logging import get_logger
@@ -117,7 +117,7 @@ async def deliver(request: Request, request_id: str, who: Who) -> Response:
         current = get_request(session, request_id)
     if current.service is None:
         raise InvalidInput(f"{request_id}: set the Service Type before delivering")
-    version = current_version(parts(request).database, request_id)
+    version = version_to_deliver(parts(request).database, request_id)
     # refused now, with the rule, rather than in a run later
     lifecycle.check(parts(request).database, request_id, "deliver", version_id=version.version_id)
     params = {"request_id": request_id, "service_type": str(current.service), "rate_mbps": rate}

@@ -14,8 +14,8 @@ says whose (``watermarkPartner``). Before one is stored, that partner must be Sl
 portal names, is refused and nothing of it is stored. The request's partner today is not the
 test: a request reassigned after the proxy was made does not change whose name is on the picture.
 
-:func:`program_timing` gives validators the program's duration and start timecode: the request's
-own runtime when it states one, the Final Proxy's (probed once, at attach time) otherwise.
+The Final Proxy is probed once, at attach time, for the program's timing (read by
+:func:`slate.program.program_timing`).
 """
 
 from __future__ import annotations
@@ -30,22 +30,20 @@ from sqlalchemy import select
 
 from slate.backlot import AssetState, DownloadAsset, DownloadAssetType, PortalClient
 from slate.downloads._naming import safe_file_name, safe_name
-from slate.downloads._timing import ProgramTiming, probe_timing
 from slate.errors import MediaError
 from slate.lifecycle import attach_material
 from slate.logging import get_logger
 from slate.media import probe as probe_media
+from slate.media import probe_timing
 from slate.models import AssetCategory, AssetColor, PortalStatus, SourceRequest, StoredFile
 from slate.objects import BlobStore, PutResult
 from slate.settings import get_settings
-from slate.store import AssetRow, AssetVersionRow, Database, get_request, list_requests
+from slate.store import AssetRow, AssetVersionRow, Database, list_requests
 
 __all__ = [
     "ASSET_NAMES",
-    "ProgramTiming",
     "SyncedProxy",
     "current_final_proxy",
-    "program_timing",
     "sync_proxies",
 ]
 
@@ -253,42 +251,3 @@ def current_final_proxy(db: Database, request_id: str) -> AssetVersionRow | None
         if row is not None:
             session.expunge(row)
         return row
-
-
-def _proxy_timing(blobs: BlobStore, version: AssetVersionRow) -> ProgramTiming | None:
-    """The Final Proxy's timing: kept from attach time, else probed now; None when unreadable.
-
-    An unreadable proxy must not stop QC: validators then go without its facts, as they did
-    before any proxy arrived, and the warning says why.
-    """
-    if "duration_ms" in version.probe:
-        return ProgramTiming.model_validate(version.probe)
-    with tempfile.TemporaryDirectory(prefix="slate-proxy-") as tmp:
-        local = Path(tmp) / "proxy"
-        blobs.get_to_path(version.blob_key, local)
-        try:
-            return probe_timing(local)
-        except MediaError as exc:
-            log.warning("final proxy could not be probed", blob_key=version.blob_key, error=exc.message)
-            return None
-
-
-def program_timing(db: Database, blobs: BlobStore, request_id: str) -> ProgramTiming | None:
-    """The program's duration and start timecode for validators; None when nothing states them.
-
-    The request's runtime wins when it states one; the start timecode, frame rate (and the
-    duration otherwise) come from the request's current Final Proxy.
-    """
-    with db.session() as session:
-        request = get_request(session, request_id)
-    version = current_final_proxy(db, request_id)
-    proxy = _proxy_timing(blobs, version) if version is not None else None
-    if request.runtime_seconds is not None:
-        stated = round(request.runtime_seconds * 1000)
-        return ProgramTiming(
-            duration_ms=stated,
-            frame_rate=proxy.frame_rate if proxy else None,
-            start_timecode=proxy.start_timecode if proxy else None,
-            source="request",
-        )
-    return proxy

@@ -31,7 +31,7 @@ __all__ = [
 M = MaterialStatus
 C = AssetColor
 _ALL_LIVE = frozenset(set(M) - {M.CANCELED})
-CURRENT = frozenset({C.GRAY, C.LIGHT_BLUE})  # colours of a version that is not superseded or rejected
+CURRENT = frozenset(c for c in C if c.current)  # colours of a version that is not superseded or rejected
 DELIVERABLE = AssetRole.DELIVERABLE.value
 MATERIAL = AssetRole.MATERIAL.value
 

@@ -6,13 +6,17 @@ flows do.
 
 from slate.media._probe import CHANNEL_BITS, ProbeSummary, StreamSummary, ffprobe_json, probe
 from slate.media._remap import fix_channel_order, remap_channels
+from slate.media._timing import ProgramTiming, probe_timing, timecode_at
 
 __all__ = [
     "CHANNEL_BITS",
     "ProbeSummary",
+    "ProgramTiming",
     "StreamSummary",
     "ffprobe_json",
     "fix_channel_order",
     "probe",
+    "probe_timing",
     "remap_channels",
+    "timecode_at",
 ]

@@ -46,6 +46,11 @@ class AssetColor(StrEnum):
     DARK_BLUE = "DARK_BLUE"  # upgraded: superseded by a newer version
     RED = "RED"  # rejected, redelivery requested
 
+    @property
+    def current(self) -> bool:
+        """Whether a version of this colour is its asset's current one (neither superseded nor rejected)."""
+        return self in (AssetColor.GRAY, AssetColor.LIGHT_BLUE)
+
 
 class PortalStatus(StrEnum):
     """The portal's status of a source request; shown beside ours, never merged into it."""

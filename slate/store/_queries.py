@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: Colours of a version that is the deliverable's current one (not superseded, not rejected).
-CURRENT_COLORS = (AssetColor.LIGHT_BLUE.value, AssetColor.GRAY.value)
+CURRENT_COLORS = tuple(c.value for c in AssetColor if c.current)
 
 #: Fields an operator may edit directly. Statuses change only through the lifecycle module.
 EDITABLE_FIELDS = frozenset(

@@ -22,6 +22,7 @@ from prefect.settings import get_current_settings
 from pydantic import BaseModel, ConfigDict
 
 from slate.backlot.webhooks import EventType, WebhookEvent
+from slate.redelivery import inspection_ref
 
 __all__ = [
     "PARAMETERS",
@@ -92,7 +93,7 @@ def run_key(event: WebhookEvent) -> str:
     if event.type == EventType.REDELIVERY_REQUESTED and data.get("redeliveryId"):
         return f"redelivery:{data['redeliveryId']}"
     if event.type == EventType.DELIVERY_FAILED and data.get("deliveryId"):
-        return f"redelivery:delivery:{data['deliveryId']}"
+        return f"redelivery:{inspection_ref(str(data['deliveryId']))}"
     return event.id
 
 

@@ -13,10 +13,11 @@ from slate.backlot import DownloadAssetType, HttpPortalClient
 from slate.backlot.emulator._config import FULFILLMENT_PARTNER
 from slate.backlot.emulator._proxies import make_proxy, watermark_filter
 from slate.downloads import Selection, download_files, parse_types, select_materials
-from slate.downloads.proxy_sync import program_timing, sync_proxies
+from slate.downloads.proxy_sync import sync_proxies
 from slate.lifecycle import create_request
 from slate.models import AssetColor
 from slate.objects import LocalStore
+from slate.program import program_timing
 from slate.settings import reset_settings
 from slate.store import Database, list_versions
 from tests.downloads.conftest import Materials

@@ -6,9 +6,10 @@ import subprocess
 from pathlib import Path
 
 from slate.backlot import DownloadAssetType, HttpPortalClient
-from slate.downloads.proxy_sync import program_timing, sync_proxies
+from slate.downloads.proxy_sync import sync_proxies
 from slate.lifecycle import create_request
 from slate.objects import LocalStore
+from slate.program import program_timing
 from slate.store import Database, get_request
 from tasks.qc import qc_context, validate_file
 from tests.downloads.conftest import Materials

@@ -16,7 +16,7 @@ import pytest
 from flows.deliver import deliver
 from flows.ingest import ingest
 from slate.backlot import DeliveryStatus
-from slate.delivery import DeliveryReceipt, current_version, declaration_for, deliver_request
+from slate.delivery import DeliveryReceipt, declaration_for, deliver_request, version_to_deliver
 from slate.demo import make_printmaster
 from slate.errors import ConflictError, SlateError, TransitionError
 from slate.models import DeliveryOutcome, MaterialStatus, RejectionOrigin, Service, ServiceType
@@ -135,7 +135,7 @@ def test_a_delivery_whose_record_was_lost_is_recovered_not_sent_again(
 ) -> None:
     request_id, media = _printmaster_request(portal, tmp_path)
     ingest(request_id, str(media))
-    version = current_version(slate_db, request_id)
+    version = version_to_deliver(slate_db, request_id)
     with portal.client() as client:  # a previous attempt reached the portal, then the worker died
         sent = client.deliver(
             request_id, media, declaration_for(version, media, Service(type=ServiceType.MIXING))

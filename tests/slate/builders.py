@@ -38,6 +38,18 @@ def create(db: Database, request_id: str = "SR-1", **overrides: Any) -> None:
         lifecycle.create_request(session, new_request(request_id, **overrides), actor="test")
 
 
+def stored_file(content: bytes, file_name: str, folder: str) -> StoredFile:
+    """``content`` as the blob store would have kept it, under ``folder``/its digest."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    return StoredFile(
+        file_name=file_name,
+        blob_key=f"{folder}/{sha256}",
+        size=len(content),
+        md5=hashlib.md5(content).hexdigest(),
+        sha256=sha256,
+    )
+
+
 def put_version(db: Database, request_id: str = "SR-1", content: bytes = b"1\n", asset: str = "main") -> int:
     """Receive a new version of ``asset`` and return its id."""
     with db.session() as session:
@@ -46,13 +58,7 @@ def put_version(db: Database, request_id: str = "SR-1", content: bytes = b"1\n",
             request_id,
             asset_name=asset,
             category=AssetCategory.TIMED_TEXT,
-            stored=StoredFile(
-                file_name="episode.ttml",
-                blob_key=f"{request_id}/{hashlib.sha256(content).hexdigest()}",
-                size=len(content),
-                md5=hashlib.md5(content).hexdigest(),
-                sha256=hashlib.sha256(content).hexdigest(),
-            ),
+            stored=stored_file(content, "episode.ttml", request_id),
             actor="test",
         )
     return version_id

@@ -11,7 +11,7 @@ from slate.errors import FrozenRecord, TransitionError
 from slate.lifecycle import TRANSITIONS
 from slate.models import AssetColor, MaterialStatus, Service, ServiceType
 from slate.store import AssetVersionRow, Database, audit_trail, get_request, get_version, list_versions
-from tests.slate.builders import create, put_version, snapshot
+from tests.slate.builders import create, put_version, snapshot, stored_file
 
 M = MaterialStatus
 SUBTITLING = Service(type=ServiceType.SUBTITLING)
@@ -296,9 +296,7 @@ def test_unknown_transition_is_refused(db: Database) -> None:
 
 
 def _attach(db: Database, content: bytes, name: str = "final_proxy") -> int:
-    import hashlib
-
-    from slate.models import AssetCategory, StoredFile
+    from slate.models import AssetCategory
 
     with db.session() as session:
         version_id, _ = lifecycle.attach_material(
@@ -306,13 +304,7 @@ def _attach(db: Database, content: bytes, name: str = "final_proxy") -> int:
             "SR-1",
             asset_name=name,
             category=AssetCategory.VIDEO,
-            stored=StoredFile(
-                file_name="final.mp4",
-                blob_key=f"SR-1/{name}/{hashlib.sha256(content).hexdigest()}",
-                size=len(content),
-                md5=hashlib.md5(content).hexdigest(),
-                sha256=hashlib.sha256(content).hexdigest(),
-            ),
+            stored=stored_file(content, "final.mp4", f"SR-1/{name}"),
             actor="portal",
         )
     return version_id

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from slate import settings as settings_module
 from slate.logging import bind, bound, configure_logging, get_logger
-from slate.settings import get_settings, reset_settings
+from slate.settings import PortalClientSettings, Settings, get_settings, reset_settings
 
 
 @pytest.fixture
@@ -34,6 +35,30 @@ def test_settings_are_read_once(fresh_settings: Path, monkeypatch: pytest.Monkey
     assert get_settings() is first
     reset_settings()
     assert get_settings().log_level == "DEBUG"
+
+
+def test_each_setting_belongs_to_one_components_group(fresh_settings: Path) -> None:
+    """Settings is the sum of the groups; each field but ``home`` is declared by exactly one of them."""
+    groups = [c for c in Settings.__mro__[1:] if c.__module__ == settings_module.__name__]
+    declared: dict[str, list[str]] = {}
+    for group in groups:
+        for name in group.__annotations__:
+            if not name.startswith("model_"):
+                declared.setdefault(name, []).append(group.__name__)
+    assert set(declared) == set(Settings.model_fields)
+    assert {name: owners for name, owners in declared.items() if len(owners) > 1} == {}
+    for group in groups:
+        assert group.__doc__, group.__name__
+
+
+def test_a_component_reads_its_group_alone_under_the_same_names(
+    fresh_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLATE_PORTAL_BASE_URL", "http://portal.example:9000")
+    alone = PortalClientSettings()
+    assert alone.portal_base_url == "http://portal.example:9000"
+    assert alone.effective_portal_token_url == "http://portal.example:9000/as/token.oauth2"
+    assert get_settings().portal_base_url == alone.portal_base_url
 
 
 def test_log_lines_are_json_with_request_id_and_no_secret(caplog: pytest.LogCaptureFixture) -> None:

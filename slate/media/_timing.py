@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from slate.errors import MediaError
-from slate.media import ffprobe_json
+from slate.media._probe import ffprobe_json
 
 __all__ = ["ProgramTiming", "probe_timing", "timecode_at"]
 
