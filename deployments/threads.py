@@ -246,6 +246,10 @@ class ThreadRunner:
         for held in left:
             message = "the serving process stopped while this run was in progress; retry it"
             try:
+                state = client.read_flow_run(held.run.id).state
+                if state is not None and state.type.value in _OUTCOMES:
+                    continue  # it finished just before the stop: its own state stands
+                # Forced: the interruption itself may have left the engine's Crashed, without why.
                 client.set_flow_run_state(held.run.id, Crashed(message=message), force=True)
             except Exception as exc:
                 log.warning(
@@ -300,6 +304,9 @@ def send_heartbeat(run: FlowRun) -> None:
     resource = {"prefect.resource.id": f"prefect.flow-run.{run.id}", "prefect.resource.name": run.name or ""}
     emit_event(event="prefect.flow-run.heartbeat", resource=resource, related=related)
 
+
+#: A run's own ending, which a stop never overwrites (Crashed may be the interruption's doing).
+_OUTCOMES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 
 #: Where a run a dead process held was left: it will never move on by itself.
 _STRANDED = ("RUNNING", "PENDING", "PAUSED")

@@ -18,9 +18,9 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlo
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
-from prefect.states import Cancelling, Paused, Pending, Running
+from prefect.states import Cancelling, Completed, Paused, Pending, Running
 
-from deployments.threads import ThreadRunner
+from deployments.threads import ThreadRunner, _Held
 from tests.deployments.helpers import wait_for
 from tests.deployments.thread_flows import nested, pause_then_trace, trace, wait_forever
 from tests.fixtures.prefect_server import PrefectServer
@@ -132,6 +132,20 @@ def test_a_run_in_progress_when_serving_stops_is_marked_crashed(
     with get_client(sync_client=True) as client:
         message = client.read_flow_run(run.id).state.message  # type: ignore[union-attr]
     assert "retry" in (message or "")
+
+
+def test_a_run_that_finished_just_before_the_stop_keeps_its_state(prefect_server: PrefectServer) -> None:
+    """The stop marks unfinished runs Crashed, never one whose Completed state landed first."""
+    deployment_id, name = _deploy(trace)
+    finished, unfinished = _start(name, path="-"), _start(name, path="-")
+    runner = ThreadRunner(flows={deployment_id: trace}, limit=2, poll_seconds=0.2)
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(finished.id, Completed(), force=True)
+        client.set_flow_run_state(unfinished.id, Running(), force=True)
+        runner._held = {run.id: _Held(run=run) for run in (finished, unfinished)}
+        runner._interrupt_held(client)
+    assert _state(finished.id) == StateType.COMPLETED
+    assert _state(unfinished.id) == StateType.CRASHED
 
 
 def test_a_sole_server_crashes_the_runs_a_dead_predecessor_left(
