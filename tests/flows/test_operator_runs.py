@@ -1,0 +1,144 @@
+"""The operator's answers to a request's runs, against a real Prefect server and real flows.
+
+A paused validation resumed through :func:`deployments.operator_runs.decide` ends as the decision
+says; an answer the flow would not apply is refused with its reason and the run stays paused. A
+failed run is put back as ``AwaitingRetry`` and run again by the serving thread runner until it
+completes; with nothing failed, or a run still going, a retry is refused.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect import flow
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+
+from deployments.operator_runs import decide, request_runs, retry
+from deployments.threads import ThreadRunner
+from slate.errors import ConflictError, InvalidInput
+from slate.models import MaterialStatus
+from slate.store import Database, audit_trail
+from tests.deployments.helpers import wait_for
+from tests.fixtures.portal import PortalServer
+from tests.fixtures.prefect_server import PrefectServer
+from tests.flows._support import assign_and_intake, paused_run, state, validate_in_background
+from tests.flows.conftest import ttml
+
+
+@flow(name="retry-probe")
+def flaky(request_id: str, marker: str) -> str:
+    """Fails the first time (it leaves ``marker``), succeeds when run again."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("failed once", encoding="utf-8")
+        raise RuntimeError(f"{request_id}: first attempt fails on purpose")
+    return "second attempt"
+
+
+def _blocked(portal: PortalServer, tmp_path: Path) -> str:
+    from flows.ingest import ingest
+
+    request_id = assign_and_intake(portal)
+    ingest(request_id, str(ttml(tmp_path / "hour_off.xml", offset_hours=1)))
+    return request_id
+
+
+def _state_of(run_id: Any) -> str:
+    with get_client(sync_client=True) as client:
+        found = client.read_flow_run(run_id).state
+    return found.type.value if found else ""
+
+
+def test_a_paused_validation_resumed_through_decide_ends_as_decided(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    request_id = _blocked(portal, tmp_path)
+    thread, result = validate_in_background(request_id)
+    run_id = str(paused_run(request_id))
+
+    (waiting,) = request_runs(request_id).waiting
+    assert waiting.run_id == run_id and "blocking finding" in waiting.description
+    decision = decide(request_id, run_id, {"action": "accept", "justification": "client asked"}, "Olga Op")
+    thread.join(120)
+
+    assert decision.operator == "Olga Op"
+    assert result.get("outcome") == "accepted by the operator", result
+    assert state(slate_db, request_id)[0] is MaterialStatus.ACCEPTED
+    assert request_runs(request_id).waiting == []
+    with slate_db.session() as session:
+        trail = audit_trail(session, request_id)
+    assert any(e.transition == "operator-accept" and e.actor.startswith("Olga Op") for e in trail)
+
+
+def test_an_answer_the_flow_would_not_apply_is_refused_and_the_run_stays_paused(
+    portal: PortalServer, slate_db: Database, tmp_path: Path
+) -> None:
+    request_id = _blocked(portal, tmp_path)
+    thread, result = validate_in_background(request_id)
+    run_id = paused_run(request_id)
+
+    with pytest.raises(InvalidInput, match="needs a justification"):
+        decide(request_id, str(run_id), {"action": "accept", "justification": "  "}, "Olga Op")
+    with pytest.raises(InvalidInput, match="not a decision: action"):
+        decide(request_id, str(run_id), {"action": "ship it"}, "Olga Op")
+
+    assert _state_of(run_id) == "PAUSED" and "outcome" not in result
+    assert state(slate_db, request_id)[0] is MaterialStatus.RECEIVED
+    # a decision that can be applied still ends it (and the thread)
+    decide(request_id, str(run_id), {"action": "reject", "reason": "an hour late"}, "Olga Op")
+    thread.join(120)
+    assert result.get("outcome") == "rejected by the operator", result
+
+
+@contextmanager
+def _serving(deployment_id: Any) -> Iterator[None]:
+    runner = ThreadRunner(flows={deployment_id: flaky}, limit=2, poll_seconds=0.2)
+    thread = threading.Thread(target=runner.serve, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        runner.stop()
+        thread.join(30)
+
+
+def test_a_failed_run_is_retried_and_completes_and_nothing_else_is_retried(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    request_id = f"SR-{uuid.uuid4().hex[:8].upper()}"
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    deployment_id = flaky.to_deployment(name=name).apply()
+    marker = tmp_path / "marker"
+    with pytest.raises(ConflictError, match=f"nothing to retry: no step of {request_id}"):
+        retry(request_id, actor="Olga Op")
+
+    with _serving(deployment_id):
+        run = run_deployment(
+            f"retry-probe/{name}",
+            parameters={"request_id": request_id, "marker": str(marker)},
+            tags=[f"request:{request_id}"],
+            timeout=60,
+        )
+        assert isinstance(run, FlowRun) and _state_of(run.id) == "FAILED"
+        (failed,) = request_runs(request_id).failed
+        assert (failed.step, failed.run_id) == ("retry-probe", str(run.id))
+
+        retried = retry(request_id, actor="Olga Op")
+        assert (retried.step, retried.run_id, retried.same_run) == ("retry-probe", str(run.id), True)
+        with pytest.raises(ConflictError, match="still has a run going"):
+            retry(request_id, actor="Olga Op")  # refused until the rescheduled run ends
+        wait_for(lambda: _state_of(run.id) == "COMPLETED", timeout=60, interval=0.3)
+
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run.id).run_count == 2
+    assert request_runs(request_id).failed == []
+    with pytest.raises(ConflictError, match="nothing to retry"):
+        retry(request_id, step="retry-probe", actor="Olga Op")
