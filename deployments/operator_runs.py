@@ -217,6 +217,11 @@ def retry(
     """
     from prefect.client.orchestration import get_client
 
+    if database is not None:  # an unknown id is refused before anything is touched
+        from slate.store import get_request
+
+        with database.session() as session:
+            get_request(session, request_id)
     with get_client(sync_client=True) as client:
         summary, runs = _summary(client, request_id)
         if summary.active:

@@ -8,6 +8,9 @@ completes; with nothing failed, or a run still going, a retry is refused.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
+from prefect.states import Crashed
 
 from deployments.operator_runs import decide, request_runs, retry
 from deployments.threads import ThreadRunner
@@ -142,3 +146,51 @@ def test_a_failed_run_is_retried_and_completes_and_nothing_else_is_retried(
     assert request_runs(request_id).failed == []
     with pytest.raises(ConflictError, match="nothing to retry"):
         retry(request_id, step="retry-probe", actor="Olga Op")
+
+
+def _slate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cli", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_slate_retry_reschedules_the_failed_step_and_says_where_it_is(
+    portal: PortalServer, slate_env: dict[str, Any], slate_db: Database, prefect_server: PrefectServer
+) -> None:
+    """A Crashed run is put back as AwaitingRetry; the command prints its name, step and UI link."""
+    request_id = assign_and_intake(portal)
+    env = {
+        **os.environ,
+        **slate_env,
+        "PREFECT_API_URL": prefect_server.api_url,
+        "PREFECT_UI_URL": "http://ui.example:4200",
+        "SLATE_ACTOR": "cli:olga",
+    }
+    nothing = _slate(env, "retry", request_id)
+    assert nothing.returncode == 1, nothing.stdout
+    assert (
+        nothing.stderr.strip() == f"error: nothing to retry: no step of {request_id} ended Failed or Crashed"
+    )
+
+    deployment_id = flaky.to_deployment(name=f"t-{uuid.uuid4().hex[:8]}").apply()
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(
+            deployment_id, parameters={"request_id": request_id, "marker": "-"}, tags=[request_id]
+        )
+        client.set_flow_run_state(
+            run.id, Crashed(message="the serving process stopped; retry it"), force=True
+        )
+
+    done = _slate(env, "retry", request_id)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"retry-probe: {run.name} rescheduled — http://ui.example:4200/runs/flow-run/{run.id}"
+    )
+    with get_client(sync_client=True) as client:
+        now = client.read_flow_run(run.id).state
+    assert now is not None and (now.type.value, now.name) == ("SCHEDULED", "AwaitingRetry")
+    with slate_db.session() as session:
+        trail = audit_trail(session, request_id)
+    assert any(e.transition == "retry-probe-retried" and e.actor == "cli:olga" for e in trail)
+    # the rescheduled run is going: a second retry is refused until it ends
+    again = _slate(env, "retry", request_id)
+    assert again.returncode == 1 and "still has a run going" in again.stderr
