@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
-from prefect import flow
+from prefect import flow, tags
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
@@ -194,3 +195,27 @@ def test_slate_retry_reschedules_the_failed_step_and_says_where_it_is(
     # the rescheduled run is going: a second retry is refused until it ends
     again = _slate(env, "retry", request_id)
     assert again.returncode == 1 and "still has a run going" in again.stderr
+
+
+def test_a_failed_run_no_deployment_serves_is_started_again_from_the_deployment_of_its_step(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    """A run called directly (as a subflow is) cannot be picked up again: a new run of the step's
+    deployment, with the same parameters, runs instead and completes."""
+    request_id = f"SR-{uuid.uuid4().hex[:8].upper()}"
+    marker = tmp_path / "marker"
+    with tags(f"request:{request_id}"), pytest.raises(RuntimeError, match="first attempt fails"):
+        flaky(request_id, str(marker))
+    (failed,) = request_runs(request_id).failed
+    deployment_id = flaky.to_deployment(name="retry-probe").apply()
+
+    with _serving(deployment_id):
+        retried = retry(request_id, actor="Olga Op")
+        assert retried.step == "retry-probe" and not retried.same_run
+        assert retried.run_id != failed.run_id
+        wait_for(lambda: _state_of(retried.run_id) == "COMPLETED", timeout=60, interval=0.3)
+    with get_client(sync_client=True) as client:
+        again = client.read_flow_run(UUID(retried.run_id))
+    assert again.parameters == {"request_id": request_id, "marker": str(marker)}
+    assert {f"request:{request_id}", "by:Olga Op"} <= set(again.tags)
+    assert request_runs(request_id).failed == []  # the latest run of the step completed
