@@ -99,6 +99,17 @@ class Retried:
     same_run: bool
 
 
+def _client() -> SyncPrefectClient:
+    """A client of the configured Prefect API; refused when none is configured, because Prefect
+    would otherwise start an empty server of its own and every request would seem to have no runs."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise ConflictError("no Prefect API is configured: set PREFECT_API_URL (slate up sets it)")
+    return get_client(sync_client=True)
+
+
 def _runs(client: SyncPrefectClient, request_id: str) -> list[FlowRun]:
     """Every flow run tagged with the request, newest first."""
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
@@ -164,9 +175,7 @@ def _summary(client: SyncPrefectClient, request_id: str) -> tuple[RequestRuns, d
 
 def request_runs(request_id: str) -> RequestRuns:
     """The request's validations waiting for a decision and its steps whose latest run failed."""
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
+    with _client() as client:
         return _summary(client, request_id)[0]
 
 
@@ -189,12 +198,11 @@ def decide(request_id: str, run_id: str, answer: dict[str, Any], operator: str) 
     Refused with the reason, and nothing changed, when the answer is not one the flow would apply
     or the run is not a paused validation of this request.
     """
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.responses import SetStateStatus
 
     decision = parse_decision({**answer, "operator": operator})
-    with get_client(sync_client=True) as client:
+    with _client() as client:
         summary, _ = _summary(client, request_id)
         if run_id not in {w.run_id for w in summary.waiting}:
             raise NotFound(f"{request_id} has no validation waiting for a decision as run {run_id}")
@@ -215,14 +223,12 @@ def retry(
     Refused (:class:`ConflictError`) while a run of the request is still going, and when nothing
     failed. With ``database``, the retry is written in the request's audit trail as ``actor``'s.
     """
-    from prefect.client.orchestration import get_client
-
     if database is not None:  # an unknown id is refused before anything is touched
         from slate.store import get_request
 
         with database.session() as session:
             get_request(session, request_id)
-    with get_client(sync_client=True) as client:
+    with _client() as client:
         summary, runs = _summary(client, request_id)
         if summary.active:
             raise ConflictError(

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.responses import Response, StreamingResponse
 
 from slate.catalog import ChipState, SortKey, TableQuery, asset_table, request_detail
-from slate.errors import AccessDenied, NotFound
+from slate.errors import AccessDenied, NotFound, SlateError
 from slate.logging import get_logger
 from slate.models import AssetCategory, ServiceType
 from slate.people import Action, SignedIn, log_download, shares_of_request, visible_requests
@@ -138,6 +138,8 @@ def _request_runs(enabled: bool, seen: RequestAccess, request_id: str) -> tuple[
 
     try:
         return request_runs(request_id), ""
+    except SlateError as exc:
+        return None, f"the runs could not be read: {exc}"
     except Exception as exc:
         log.warning("Prefect runs not read", request_id=request_id, error=str(exc)[:300])
         return None, f"the runs could not be read from Prefect ({type(exc).__name__})"

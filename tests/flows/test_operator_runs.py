@@ -219,3 +219,19 @@ def test_a_failed_run_no_deployment_serves_is_started_again_from_the_deployment_
     assert again.parameters == {"request_id": request_id, "marker": str(marker)}
     assert {f"request:{request_id}", "by:Olga Op"} <= set(again.tags)
     assert request_runs(request_id).failed == []  # the latest run of the step completed
+
+
+def test_without_a_configured_prefect_api_nothing_is_asked_of_an_empty_one(
+    prefect_server: PrefectServer,
+) -> None:
+    """Prefect would start an empty server of its own, where every request seems to have no runs."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        for attempt in (
+            lambda: request_runs("SR-1"),
+            lambda: retry("SR-1", actor="Olga Op"),
+            lambda: decide("SR-1", str(uuid.uuid4()), {"action": "autocorrect"}, "Olga Op"),
+        ):
+            with pytest.raises(ConflictError, match="no Prefect API is configured: set PREFECT_API_URL"):
+                attempt()
