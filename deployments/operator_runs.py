@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from flows.validate import QCDecision
 from slate import lifecycle
-from slate.errors import ConflictError, InvalidInput, NotFound
+from slate.errors import ConflictError, InvalidInput
 from slate.logging import get_logger
 
 if TYPE_CHECKING:
@@ -205,7 +205,10 @@ def decide(request_id: str, run_id: str, answer: dict[str, Any], operator: str) 
     with _client() as client:
         summary, _ = _summary(client, request_id)
         if run_id not in {w.run_id for w in summary.waiting}:
-            raise NotFound(f"{request_id} has no validation waiting for a decision as run {run_id}")
+            raise ConflictError(
+                f"{request_id} has no validation waiting for a decision as run {run_id!r} "
+                "(answered already, or its pause ended); reload the page"
+            )
         result = client.resume_flow_run(UUID(run_id), run_input=decision.model_dump(mode="json"))
     if result.status == SetStateStatus.REJECT:
         ended = result.state is not None and result.state.type == StateType.FAILED

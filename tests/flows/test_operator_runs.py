@@ -101,16 +101,21 @@ def test_an_answer_the_flow_would_not_apply_is_refused_and_the_run_stays_paused(
     decide(request_id, str(run_id), {"action": "reject", "reason": "an hour late"}, "Olga Op")
     thread.join(120)
     assert result.get("outcome") == "rejected by the operator", result
+    with pytest.raises(ConflictError, match="no validation waiting for a decision"):
+        decide(request_id, str(run_id), {"action": "reject", "reason": "twice"}, "Olga Op")  # answered
 
 
 @contextmanager
-def _serving(deployment_id: Any) -> Iterator[None]:
+def _serving(deployment_id: Any) -> Iterator[ThreadRunner]:
+    """The thread runner serving ``flaky``'s deployment; stopped once it holds no run (a run still
+    held when it stops is marked Crashed, even one whose last step has just completed)."""
     runner = ThreadRunner(flows={deployment_id: flaky}, limit=2, poll_seconds=0.2)
     thread = threading.Thread(target=runner.serve, daemon=True)
     thread.start()
     try:
-        yield
+        yield runner
     finally:
+        wait_for(lambda: not runner.held(), timeout=30)
         runner.stop()
         thread.join(30)
 
