@@ -19,6 +19,7 @@ from cli import (
     _qc,
     _reconcile,
     _reports,
+    _retry,
     _status,
     _up,
     _users,
@@ -54,6 +55,7 @@ app.add_typer(_reports.export_app, name="export")
 app.command("invoice")(_reports.invoice)
 app.command("kpi")(_reports.kpi)
 app.command("workspace")(_workspace.workspace)
+app.command("retry")(_retry.retry)
 
 
 def main() -> None:

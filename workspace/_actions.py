@@ -2,7 +2,9 @@
 
 Upload goes through :func:`slate.ingest.ingest_file` (the function the ingest flow runs); the
 Service Type through :func:`slate.lifecycle.set_service`; validation and delivery start the
-``validate`` and ``deliver`` deployments, as the Prefect UI would. The person signed in is the actor.
+``validate`` and ``deliver`` deployments, as the Prefect UI would; a paused validation's decision
+and a failed step's retry go through :mod:`deployments.operator_runs` (the rules ``slate retry``
+applies too). The person signed in is the actor.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from slate import lifecycle
 from slate.bandwidth import validate_rate_mbps
 from slate.delivery import version_to_deliver
-from slate.errors import InvalidInput, NotFound
+from slate.errors import ConflictError, InvalidInput, NotFound
 from slate.ingest import ingest_file
 from slate.logging import get_logger
 from slate.models import Service, ServiceType
@@ -102,8 +105,12 @@ async def set_service(request: Request, request_id: str, who: Who) -> Response:
 @router.post("/requests/{request_id}/validate")
 async def validate(request: Request, request_id: str, who: Who) -> Response:
     await _allowed(request, who, request_id, Action.VALIDATE)
-    run = parts(request).starter(
-        "validate/validate", {"request_id": request_id}, tags=[request_id, f"by:{who.user.name}"]
+    # On a worker thread: Prefect's run_deployment called in the event loop returns its coroutine.
+    run = await run_in_threadpool(
+        parts(request).starter,
+        "validate/validate",
+        {"request_id": request_id},
+        tags=[request_id, f"by:{who.user.name}"],
     )
     return _back(request_id, run=run, done="validation started")
 
@@ -121,8 +128,49 @@ async def deliver(request: Request, request_id: str, who: Who) -> Response:
     # refused now, with the rule, rather than in a run later
     lifecycle.check(parts(request).database, request_id, "deliver", version_id=version.version_id)
     params = {"request_id": request_id, "service_type": str(current.service), "rate_mbps": rate}
-    run = parts(request).starter("deliver/deliver", params, tags=[request_id, f"by:{who.user.name}"])
+    run = await run_in_threadpool(
+        parts(request).starter, "deliver/deliver", params, tags=[request_id, f"by:{who.user.name}"]
+    )
     return _back(request_id, run=run, done=f"delivery started at {rate} Mb/s")
+
+
+def _prefect_runs(request: Request) -> None:
+    if not parts(request).settings.prefect_runs:
+        raise ConflictError("this workspace is not connected to Prefect (SLATE_WORKSPACE_PREFECT_RUNS)")
+
+
+@router.post("/requests/{request_id}/decide")
+async def decide(request: Request, request_id: str, who: Who) -> Response:
+    """Answer a paused validation, as the Prefect pause form would, signed by the person signed in."""
+    from deployments.operator_runs import decide as decide_run
+
+    await _allowed(request, who, request_id, Action.DECIDE)
+    _prefect_runs(request)
+    form = await request.form()
+    answer = {name: _field(form, name) for name in ("action", "justification", "reason")}
+    decision = await run_in_threadpool(decide_run, request_id, _field(form, "run_id"), answer, who.user.actor)
+    log.info("validation decided", user=who.user.name, request_id=request_id, action=decision.action.value)
+    return _back(request_id, done=f"decision sent: {decision.action.value}")
+
+
+@router.post("/requests/{request_id}/retry")
+async def retry(request: Request, request_id: str, who: Who) -> Response:
+    """Run a failed step again (the same rules as ``slate retry``), in the person's name."""
+    from deployments.operator_runs import retry as retry_step
+
+    await _allowed(request, who, request_id, Action.RETRY)
+    _prefect_runs(request)
+    form = await request.form()
+    retried = await run_in_threadpool(
+        lambda: retry_step(
+            request_id,
+            step=_field(form, "step") or None,
+            actor=who.user.actor,
+            database=parts(request).database,
+        )
+    )
+    log.info("step retried", user=who.user.name, request_id=request_id, step=retried.step)
+    return _back(request_id, run=retried.run_id, done=f"{retried.step} retried")
 
 
 @router.post("/requests/{request_id}/notes")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,13 +11,16 @@ from pydantic import ValidationError
 from starlette.responses import Response, StreamingResponse
 
 from slate.catalog import ChipState, SortKey, TableQuery, asset_table, request_detail
-from slate.errors import AccessDenied, NotFound
+from slate.errors import AccessDenied, NotFound, SlateError
 from slate.logging import get_logger
 from slate.models import AssetCategory, ServiceType
 from slate.people import Action, SignedIn, log_download, shares_of_request, visible_requests
 from slate.store import get_version
 from workspace._runs import run_url
-from workspace._web import access, parts, render, signed_in
+from workspace._web import RequestAccess, access, parts, render, signed_in
+
+if TYPE_CHECKING:
+    from deployments.operator_runs import RequestRuns
 
 router = APIRouter()
 log = get_logger("slate.workspace.pages")
@@ -94,6 +97,7 @@ def request_page(
         detail = request_detail(session, request_id)
         shares = shares_of_request(session, request_id) if seen.may(Action.SHARE) else []
     versions = [v for v in detail.versions if seen.version_visible(v.version.version_id)]
+    runs, runs_error = _request_runs(p.settings.prefect_runs, seen, request_id)
     return render(
         request,
         "request.html",
@@ -107,7 +111,38 @@ def request_page(
         run_link=run_url(p.settings.prefect_ui_url, run) if run.replace("-", "").isalnum() and run else "",
         done=done,
         runs_url=p.settings.prefect_ui_url.rstrip("/") + "/runs",
+        runs=runs,
+        runs_error=runs_error,
+        decision_form=_decision_form() if runs and runs.waiting else None,
+        prefect_ui_url=p.settings.prefect_ui_url,
+        run_url=run_url,
     )
+
+
+def _decision_form() -> dict[str, Any]:
+    """The pause form's fields and choices, from the flow's own model (titles included)."""
+    from flows.validate import Action as DecisionAction
+    from flows.validate import QCDecision
+
+    return {"fields": QCDecision.model_fields, "actions": [a.value for a in DecisionAction]}
+
+
+def _request_runs(enabled: bool, seen: RequestAccess, request_id: str) -> tuple[RequestRuns | None, str]:
+    """The request's paused validations and failed steps, for who may act on them.
+
+    A Prefect API that does not answer costs the page its run controls, not the page itself.
+    """
+    if not enabled or not (seen.may(Action.DECIDE) or seen.may(Action.RETRY)):
+        return None, ""
+    from deployments.operator_runs import request_runs
+
+    try:
+        return request_runs(request_id), ""
+    except SlateError as exc:
+        return None, f"the runs could not be read: {exc}"
+    except Exception as exc:
+        log.warning("Prefect runs not read", request_id=request_id, error=str(exc)[:300])
+        return None, f"the runs could not be read from Prefect ({type(exc).__name__})"
 
 
 @router.get("/versions/{version_id}/download")

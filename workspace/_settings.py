@@ -24,5 +24,8 @@ class WorkspaceSettings(BaseSettings):
     login_window_minutes: float = Field(default=15.0, gt=0)
     #: A request due within this many days and not yet accepted is flagged at risk.
     at_risk_days: int = Field(default=3, ge=0)
+    #: Ask Prefect (``PREFECT_API_URL``) for a request's paused validations and failed steps, and
+    #: offer their decision form and Retry button; off, the page shows neither (no Prefect at hand).
+    prefect_runs: bool = True
     #: Largest upload accepted through the browser, in bytes.
     max_upload_bytes: int = Field(default=8 * 1024 * 1024 * 1024, gt=0)

@@ -34,6 +34,10 @@ class Action(StrEnum):
     DELIVER = "deliver"
     EDIT_METADATA = "edit_metadata"
     SHARE = "share"
+    #: Answer a validation paused for an operator (the Prefect pause form's decision).
+    DECIDE = "decide"
+    #: Run a failed or crashed step of the request again.
+    RETRY = "retry"
 
 
 class Grant(BaseModel):
@@ -131,6 +135,20 @@ STATE_RULES: tuple[StateRule, ...] = (
         "only a received or accepted (LIGHT_BLUE) version is delivered",
     ),
     StateRule(Action.SHARE, _LIVE, _STAFF, None, "work is shared while the request is live"),
+    StateRule(
+        Action.DECIDE,
+        frozenset({M.RECEIVED, M.ACCEPTED, M.REDELIVERY_REQUESTED}),
+        _OPS,
+        None,
+        "a paused validation is answered while its version waits, by who may validate",
+    ),
+    StateRule(
+        Action.RETRY,
+        _LIVE,
+        _OPS,
+        None,
+        "a failed step runs again while the request is live, by who runs steps",
+    ),
 )
 
 

@@ -56,7 +56,10 @@ def app_parts(db: Database, blobs: LocalStore, runs: Runs) -> tuple[Database, Lo
 def workspace_url(app_parts: tuple[Database, LocalStore, Runs]) -> Iterator[str]:
     """The workspace on the seeded store, served by uvicorn on a free loopback port."""
     db, blobs, runs = app_parts
-    settings = WorkspaceSettings(prefect_ui_url="http://127.0.0.1:4200", login_max_failures=3)
+    # no Prefect server here: decisions and retries are tested against a real one in tests/flows
+    settings = WorkspaceSettings(
+        prefect_ui_url="http://127.0.0.1:4200", login_max_failures=3, prefect_runs=False
+    )
     sock = free_socket()
     host, port = sock.getsockname()
     server, thread = serve_in_thread(create_app(db, blobs, settings, starter=runs), sock)

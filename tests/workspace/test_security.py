@@ -23,6 +23,12 @@ ACTIONS: dict[str, dict[str, str]] = {
     "notes": {"notes": "checked", "row_version": "1"},
     "shares": {"subject": "request", "grantee": "vic"},
 }
+#: POST routes on a request's Prefect runs (tested with a real run in tests/flows/test_workspace_runs.py);
+#: here, only that they are refused before anything is asked of Prefect.
+RUN_ACTIONS: dict[str, dict[str, str]] = {
+    "decide": {"run_id": "0b0d0f00-1111-2222-3333-444455556666", "action": "autocorrect"},
+    "retry": {"step": "validate"},
+}
 #: What each role may do on SR-201 (NOT_RECEIVED) and SR-203 (ACCEPTED), by the tables in slate.people.
 EXPECTED = {
     "ada": {"service", "validate", "deliver", "notes", "shares"},
@@ -45,7 +51,7 @@ def test_without_a_session_every_page_sends_to_log_in_and_every_action_is_refuse
     for path in ("/", "/requests/SR-101", f"/versions/{_version_ids(db)[0]}/download", "/?q=x"):
         answer = anonymous.get(path)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next="), path
-    for action in ACTIONS:
+    for action in [*ACTIONS, *RUN_ACTIONS]:
         assert anonymous.post(f"/requests/SR-201/{action}", data={"csrf": "x"}).status_code == 401
 
 
@@ -63,7 +69,7 @@ def test_an_outsider_with_nothing_shared_finds_nothing_by_any_id(
     for rid in ("SR-101", "SR-102", "SR-203"):
         seen = client.get(f"/requests/{rid}")
         assert seen.status_code == 404 and seen.text == unknown.text.replace("SR-999", rid), rid
-        for action, form in ACTIONS.items():
+        for action, form in (ACTIONS | RUN_ACTIONS).items():
             assert client.post(f"/requests/{rid}/{action}", data={"csrf": token, **form}).status_code == 404
     for version_id in [*_version_ids(db), 99999]:
         assert client.get(f"/versions/{version_id}/download").status_code == 404
@@ -85,6 +91,18 @@ def test_each_internal_role_may_do_what_its_table_says_and_nothing_more(
         answer = client.post(f"/requests/{rid}/{action}", data={"csrf": token, **form})
         assert answer.status_code == (303 if action in EXPECTED[name] else 403), (name, action, answer.text)
     assert len(runs.started) == (2 if "deliver" in EXPECTED[name] else 0)
+
+
+def test_run_actions_check_the_role_first_and_say_when_no_prefect_is_connected(make_client: Any) -> None:
+    """This workspace runs without Prefect: an operator is told so (409), a project manager is refused."""
+    for name, expected in (("otto", 409), ("pam", 403), ("val", 403)):
+        client = make_client(name)
+        token = csrf_of(client, "/requests/SR-203")
+        for action, form in RUN_ACTIONS.items():
+            answer = client.post(f"/requests/SR-203/{action}", data={"csrf": token, **form})
+            assert answer.status_code == expected, (name, action, answer.text)
+            if expected == 409:
+                assert "not connected to Prefect" in answer.text
 
 
 def test_upload_follows_the_state_table_for_red_versions(make_client: Any, app_parts: Any) -> None:

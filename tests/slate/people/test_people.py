@@ -179,6 +179,26 @@ def test_the_state_table_freezes_metadata_and_guards_red_versions() -> None:
     assert {r.action for r in STATE_RULES} == set(Action)
 
 
+def test_deciding_a_paused_validation_and_retrying_a_step_are_for_who_runs_steps() -> None:
+    """Admins and operators, while the request is live; no role or share gives it to anyone else."""
+
+    def person(role: Role) -> User:
+        return User(user_id=1, name="x", role=role, disabled=False)
+
+    everything = Grant(can_view=True, can_download=True, can_upload=True, can_edit=True)
+    for action in (Action.DECIDE, Action.RETRY):
+        assert all(decide(person(r), action, MaterialStatus.RECEIVED) for r in (Role.ADMIN, Role.OPERATOR))
+        assert not any(
+            decide(person(r), action, MaterialStatus.RECEIVED, everything)
+            for r in (Role.PROJECT_MANAGER, Role.VIEWER, Role.FREELANCER, Role.VENDOR)
+        )
+        assert not decide(person(Role.OPERATOR), action, MaterialStatus.CANCELED)
+        with pytest.raises(AccessDenied, match=f"may not {action.value} while the material is CANCELED"):
+            require(person(Role.ADMIN), action, MaterialStatus.CANCELED)
+    assert decide(person(Role.OPERATOR), Action.RETRY, MaterialStatus.NOT_RECEIVED)  # a failed intake
+    assert not decide(person(Role.OPERATOR), Action.DECIDE, MaterialStatus.NOT_RECEIVED)
+
+
 def test_slate_user_commands_add_list_and_disable(tmp_path: Path) -> None:
     env = {**os.environ, "SLATE_HOME": str(tmp_path), "SLATE_LOG_FORMAT": "json"}
     env.pop("SLATE_DATABASE_URL", None)
