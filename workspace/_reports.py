@@ -32,6 +32,9 @@ __all__ = ["router"]
 
 router = APIRouter()
 
+#: The longest period the page computes at once (``slate kpi`` has no limit).
+_LONGEST_DAYS = 3 * 366
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: Lets a page ask whether the signed-in person may see a report (the request page's export button).
@@ -69,6 +72,8 @@ def _period(start: str, end: str, settings: ReportSettings) -> tuple[date, date,
         raise InvalidInput("dates are YYYY-MM-DD", rule="a date as YYYY-MM-DD") from None
     if last < first:
         raise InvalidInput(f"the period ends ({last}) before it starts ({first})", rule="from ≤ to")
+    if (last - first).days > _LONGEST_DAYS:  # each quarter is a query over its deliveries
+        raise InvalidInput(f"a period of at most {_LONGEST_DAYS} days", rule="at most three years")
     return first, last, today
 
 

@@ -146,3 +146,5 @@ def test_a_malformed_period_is_refused_with_the_rule(make_client: Any, app_parts
     assert client.get("/kpi?from=yesterday").status_code == 400
     backwards = client.get("/kpi?from=2026-06-30&to=2026-01-01")
     assert backwards.status_code == 400 and "before it starts" in backwards.text
+    decade = client.get("/kpi?from=2016-01-01&to=2026-01-01")
+    assert decade.status_code == 400 and "at most" in decade.text
