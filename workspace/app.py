@@ -26,7 +26,7 @@ from slate.errors import (
 from slate.logging import get_logger
 from slate.objects import BlobStore
 from slate.store import Database
-from workspace import _actions, _auth, _pages
+from workspace import _actions, _auth, _pages, _reports
 from workspace._runs import RunStarter, prefect_starter
 from workspace._settings import WorkspaceSettings
 from workspace._web import LoginRequired, Parts, render
@@ -63,7 +63,7 @@ def create_app(
     app = FastAPI(title="Slate workspace", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.parts = Parts(database, blobs, settings or WorkspaceSettings(), starter)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for router in (_auth.router, _pages.router, _actions.router):
+    for router in (_auth.router, _pages.router, _actions.router, _reports.router):
         app.include_router(router)
 
     @app.middleware("http")

@@ -5,6 +5,7 @@ rules they apply are data here (:data:`ROLE_ACTIONS`, :data:`STATE_RULES`).
 """
 
 from slate.people._access import ROLE_ACTIONS, STATE_RULES, Action, Grant, StateRule, decide, require
+from slate.people._reports import REPORT_ROLES, Report, may_see, require_report
 from slate.people._rows import (
     GroupRow,
     LoginAttemptRow,
@@ -44,6 +45,7 @@ from slate.people._users import (
 
 __all__ = [
     "EXTERNAL_ROLES",
+    "REPORT_ROLES",
     "ROLE_ACTIONS",
     "STATE_RULES",
     "Action",
@@ -54,6 +56,7 @@ __all__ = [
     "LoginAttemptRow",
     "LoginPolicy",
     "MembershipRow",
+    "Report",
     "Role",
     "Share",
     "ShareDownloadRow",
@@ -77,7 +80,9 @@ __all__ = [
     "list_users",
     "log_download",
     "log_in",
+    "may_see",
     "require",
+    "require_report",
     "resolve_session",
     "revoke_session",
     "revoke_share",

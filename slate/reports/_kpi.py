@@ -25,7 +25,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from slate.reports._costs import costs_by_request
@@ -132,34 +132,55 @@ def _redeliveries(session: Session, first: datetime, after: datetime) -> tuple[i
     return int(row[0]), int(row[1] or 0), int(row[2] or 0)
 
 
-def _on_time(session: Session, first: datetime, after: datetime, zone: ZoneInfo) -> tuple[int, int]:
+def _on_time(session: Session, start: date, end: date, zone: ZoneInfo) -> tuple[int, int]:
     """Requests first delivered in the period with a due date; how many by the end of it, locally.
 
     A first delivery is one in the period with no earlier one of its request: found through the
     date index and one probe per delivery, rather than grouping every delivery ever made.
+
+    Counted in SQL rather than by reading each delivery into Python (a quarter is some 80,000).
+    A first delivery was made on a local day of the period, so it is on time when its due date is
+    on or after the period's last day, late when the due date is before the period, and otherwise
+    on time when it came before the local midnight that ends the due date: that instant is worked
+    out here once per day of the period (time zones and daylight saving stay in Python) and found
+    in SQL by halving the days, a handful of comparisons per delivery rather than one per day.
     """
+    first, after = period_bounds(start, end, zone)
     earlier = aliased(DeliveryRow)
     before = exists().where(
         earlier.request_id == DeliveryRow.request_id,
         earlier.outcome.in_(_DELIVERED),
         earlier.finished_at < DeliveryRow.finished_at,
     )
-    rows = session.execute(
-        select(SourceRequestRow.due_date, DeliveryRow.finished_at)
+    due = SourceRequestRow.due_date
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
+    judged = [(due >= end, 1), (due < start, 0)]
+    if days:
+        judged.append((DeliveryRow.finished_at < _end_of_due_day(days, zone), 1))
+    total, on_time = session.execute(
+        select(func.count(), func.sum(case(*judged, else_=0)))
+        .select_from(DeliveryRow)
         .join(SourceRequestRow, SourceRequestRow.request_id == DeliveryRow.request_id)
         .where(
             DeliveryRow.outcome.in_(_DELIVERED),
             DeliveryRow.finished_at >= first,
             DeliveryRow.finished_at < after,
-            SourceRequestRow.due_date.is_not(None),
+            due.is_not(None),
             ~before,
         )
+    ).one()
+    return int(on_time or 0), int(total)
+
+
+def _end_of_due_day(days: list[date], zone: ZoneInfo) -> ColumnElement[datetime]:
+    """The instant ending the request's due date (one of ``days``, in order) in ``zone``, as SQL."""
+    if len(days) == 1:
+        return literal(period_bounds(days[0], days[0], zone)[1], DeliveryRow.finished_at.type)
+    middle = len(days) // 2
+    return case(
+        (SourceRequestRow.due_date < days[middle], _end_of_due_day(days[:middle], zone)),
+        else_=_end_of_due_day(days[middle:], zone),
     )
-    total = on_time = 0
-    for due, delivered in rows:
-        total += 1
-        on_time += _utc(delivered).astimezone(zone).date() <= due
-    return on_time, total
 
 
 def _velocity(session: Session, first: datetime, after: datetime) -> tuple[list[float], int]:
@@ -239,7 +260,7 @@ def kpi_report(session: Session, start: date, end: date, zone: ZoneInfo, label: 
     """The KPIs of the days from ``start`` to ``end`` (inclusive) in ``zone``."""
     first, after = period_bounds(start, end, zone)
     deliveries, redelivered, blocked = _redeliveries(session, first, after)
-    on_time, due = _on_time(session, first, after, zone)
+    on_time, due = _on_time(session, start, end, zone)
     hours, open_ = _velocity(session, first, after)
     kpis = [
         _kpi("redelivery_rate", redelivered, deliveries),

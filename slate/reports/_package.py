@@ -124,12 +124,22 @@ def _versions(session: Session, ids: list[str]) -> dict[int, tuple[int, str]]:
 
 
 def _history(session: Session, rows: list[SourceRequestRow]) -> list[HistoryLine]:
+    """Every delivery and rejection of the requests, read as the columns shown rather than ORM objects."""
     ids = [r.request_id for r in rows]
     by_id = {r.request_id: r for r in rows}
     versions = _versions(session, ids)
     lines: list[HistoryLine] = []
     for part in chunks(ids):
-        for d in session.scalars(select(DeliveryRow).where(DeliveryRow.request_id.in_(part))):
+        deliveries = select(
+            DeliveryRow.request_id,
+            DeliveryRow.version_id,
+            DeliveryRow.finished_at,
+            DeliveryRow.started_at,
+            DeliveryRow.outcome,
+            DeliveryRow.attempt,
+            DeliveryRow.portal_delivery_id,
+        )
+        for d in session.execute(deliveries.where(DeliveryRow.request_id.in_(part))):
             number, by = versions.get(d.version_id, (None, ""))
             request = by_id[d.request_id]
             lines.append(
@@ -146,7 +156,17 @@ def _history(session: Session, rows: list[SourceRequestRow]) -> list[HistoryLine
                     portal_ref=d.portal_delivery_id or "",
                 )
             )
-        for j in session.scalars(select(RejectionRow).where(RejectionRow.request_id.in_(part))):
+        rejections = select(
+            RejectionRow.request_id,
+            RejectionRow.version_id,
+            RejectionRow.raised_at,
+            RejectionRow.origin,
+            RejectionRow.reason_code,
+            RejectionRow.description,
+            RejectionRow.raised_by,
+            RejectionRow.portal_ref,
+        )
+        for j in session.execute(rejections.where(RejectionRow.request_id.in_(part))):
             number, by = versions.get(j.version_id, (None, "")) if j.version_id else (None, "")
             request = by_id[j.request_id]
             lines.append(

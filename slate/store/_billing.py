@@ -26,6 +26,16 @@ Index("ix_rejections_raised_at", RejectionRow.raised_at)
 Index("ix_rejections_version_id", RejectionRow.version_id)
 Index("ix_source_requests_package_id", SourceRequestRow.package_id)
 Index("ix_source_requests_movie_id", SourceRequestRow.movie_id)
+# What the KPIs' scan of a period and their earlier-delivery probe read, so both stay in the
+# indexes (migration 0008_reports_kpi_indexes).
+Index(
+    "ix_deliveries_period",
+    DeliveryRow.finished_at,
+    DeliveryRow.outcome,
+    DeliveryRow.request_id,
+    DeliveryRow.version_id,
+)
+Index("ix_deliveries_request_finished", DeliveryRow.request_id, DeliveryRow.finished_at, DeliveryRow.outcome)
 
 
 class CostLineRow(Base):
