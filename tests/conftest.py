@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.s3_server",
     "tests.fixtures.prefect_server",
     "tests.fixtures.portal",
+    "tests.fixtures.browser",
 ]

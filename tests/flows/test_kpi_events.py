@@ -20,8 +20,7 @@ from prefect.events.filters import EventFilter, EventNameFilter, EventRelatedFil
 from prefect.events.schemas.events import ReceivedEvent
 
 from flows.kpi_report import kpi_report
-from slate.settings import reset_settings
-from slate.store import Database, open_database
+from slate.store import Database
 from tests.fixtures.prefect_server import PrefectServer
 from tests.slate.reports import history
 
@@ -33,16 +32,8 @@ def home_db(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, prefect_server: PrefectServer
 ) -> Iterator[Database]:
     """Slate's home for this test alone (its database and blob store), with the session's server."""
-    monkeypatch.setenv("SLATE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SLATE_DATABASE_URL", raising=False)
-    monkeypatch.setenv("SLATE_REPORTS_TIMEZONE", "UTC")
-    reset_settings()
-    database = open_database()
-    try:
+    with history.report_home(monkeypatch, tmp_path / "home", "UTC") as database:
         yield database
-    finally:
-        database.dispose()
-        reset_settings()
 
 
 def _history(db: Database, requests: int, prefix: str) -> None:

@@ -13,8 +13,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from flows.export import export
 from slate.models import SourceType
 from slate.objects import open_blob_store
-from slate.settings import reset_settings
-from slate.store import Database, open_database
+from slate.store import Database
 from tests.fixtures.prefect_server import PrefectServer
 from tests.slate.reports import history
 
@@ -24,16 +23,8 @@ def home_db(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, prefect_server: PrefectServer
 ) -> Iterator[Database]:
     """Slate's home for this test (its database and blob store), with the session's Prefect server."""
-    monkeypatch.setenv("SLATE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SLATE_DATABASE_URL", raising=False)
-    monkeypatch.setenv("SLATE_REPORTS_TIMEZONE", "America/Los_Angeles")
-    reset_settings()
-    database = open_database()
-    try:
+    with history.report_home(monkeypatch, tmp_path / "home", "America/Los_Angeles") as database:
         yield database
-    finally:
-        database.dispose()
-        reset_settings()
 
 
 def _artifact_markdown(key: str) -> str:

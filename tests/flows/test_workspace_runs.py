@@ -18,7 +18,6 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.states import Failed
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -154,26 +153,6 @@ def test_only_operators_retry_a_failed_step_from_the_request_page(
     assert any(e.transition == "retry-probe-retried" and e.actor == "otto" for e in trail)
     again = otto.post(path, data={"step": "retry-probe", "csrf": token.group(1)})
     assert again.status_code == 409 and "still has a run going" in again.text
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
-
-@pytest.fixture
-def browser() -> Iterator[webdriver.Chrome]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("Chromium and chromedriver are missing: scripts/ensure-tools.sh installs them")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1000"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def test_an_operator_answers_a_paused_validation_in_the_browser(

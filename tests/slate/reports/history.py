@@ -7,13 +7,19 @@ written as rows with the times a test chooses, since reports only read them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from slate import lifecycle
 from slate.models import AssetCategory, MaterialStatus, PortalStatus, ServiceType, SourceType, StoredFile
-from slate.store import Database, DeliveryRow, RejectionRow, SourceRequestRow
+from slate.settings import reset_settings
+from slate.store import Database, DeliveryRow, RejectionRow, SourceRequestRow, open_database
 from tests.slate.builders import new_request
 
 _CATEGORY = {
@@ -141,3 +147,18 @@ def accept(db: Database, request_id: str) -> None:
 def runtime(seconds: str) -> Decimal:
     """A stated runtime."""
     return Decimal(seconds)
+
+
+@contextmanager
+def report_home(monkeypatch: pytest.MonkeyPatch, home: Path, timezone: str) -> Iterator[Database]:
+    """A Slate home of its own (SQLite database, blob store) whose reports end days in ``timezone``."""
+    monkeypatch.setenv("SLATE_HOME", str(home))
+    monkeypatch.delenv("SLATE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SLATE_REPORTS_TIMEZONE", timezone)
+    reset_settings()
+    database = open_database()
+    try:
+        yield database
+    finally:
+        database.dispose()
+        reset_settings()
