@@ -66,9 +66,13 @@ def test_column_filters_and_search_run_in_the_database(db: Database) -> None:
         upgraded = asset_table(session, TableQuery(timed_text="upgraded"))
         gray_audio = asset_table(session, TableQuery(audio="not_available"))
         search = asset_table(session, TableQuery(q="sr-003"))
+        past_end = asset_table(session, TableQuery(timed_text="active", page=4))
     assert [r.episode_number for g in active.groups for r in g.rows] == [2]
     chip = active.groups[0].rows[0].chips
     assert [c.color for c in chip[SourceType.SUBTITLE.category]] == [AssetColor.LIGHT_BLUE]
     assert [r.episode_number for g in upgraded.groups for r in g.rows] == [3]
     assert gray_audio.rows == 3  # the film has no audio request, so it is not kept
     assert search.rows == 1 and search.groups[0].rows[0].episode_number == 3
+    # a filtered page asked past the end shows the last one, with the count of the whole view
+    assert (past_end.page, past_end.pages, past_end.rows) == (1, 1, 1)
+    assert [r.episode_number for g in past_end.groups for r in g.rows] == [2]
