@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from slate.catalog._search import search_condition, search_words
 from slate.models import AssetCategory, AssetColor, MaterialStatus, PortalStatus, SourceType
 from slate.store import AssetRow, AssetVersionRow, SourceRequestRow
 
@@ -135,21 +136,6 @@ class TablePage(BaseModel):
 _DONE = frozenset({MaterialStatus.DELIVERED, MaterialStatus.CANCELED})
 _READY = frozenset({MaterialStatus.ACCEPTED, MaterialStatus.DELIVERED, MaterialStatus.CANCELED})
 _ON_PORTAL = frozenset({PortalStatus.DELIVERED, PortalStatus.PROCESSED, PortalStatus.ACCEPTED})
-
-
-def _search(q: str) -> ColumnElement[bool] | None:
-    q = q.strip().lower()
-    if not q:
-        return None
-    like = f"%{q.replace('%', '').replace('_', '')}%"
-    return or_(
-        func.lower(SourceRequestRow.title).like(like),
-        func.lower(SourceRequestRow.show_name).like(like),
-        func.lower(SourceRequestRow.episode_title).like(like),
-        func.lower(SourceRequestRow.request_id).like(like),
-        func.lower(SourceRequestRow.package_id).like(like),
-        func.lower(SourceRequestRow.language) == q,
-    )
 
 
 def _newest() -> Any:
@@ -274,7 +260,7 @@ def _page_keys(
         SortKey.PACKAGE: [rows.c.k_package, *by_title],
     }
     order = [o.desc() for o in orders[query.sort]] if query.desc else orders[query.sort]
-    if not filters and not query.q.strip():
+    if not filters and not search_words(query.q):
         # without filters or search the count walks the covering index alone, cheaper than the window
         counted = select(*keys).where(*where).group_by(*keys).subquery()
         total = int(session.scalar(select(func.count()).select_from(counted)) or 0)
@@ -400,7 +386,7 @@ def asset_table(
     page's requests are then read and turned into chips, so a page costs the same at 100 or 100,000.
     """
     today = today or date.today()
-    where = [c for c in (visible, _search(query.q)) if c is not None]
+    where = [c for c in (visible, search_condition(session, query.q)) if c is not None]
     keys, total, page = _page_keys(session, where, query, today)
     if not keys:
         return TablePage(groups=[], rows=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
