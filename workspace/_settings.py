@@ -26,3 +26,6 @@ class WorkspaceSettings(BaseSettings):
     at_risk_days: int = Field(default=3, ge=0)
     #: Largest upload accepted through the browser, in bytes.
     max_upload_bytes: int = Field(default=8 * 1024 * 1024 * 1024, gt=0)
+    #: How long a download link to S3 stays valid once a person was allowed the download: long
+    #: enough for the browser to follow the redirect, short enough that a copied link soon dies.
+    download_link_seconds: int = Field(default=300, ge=1, le=3600)
