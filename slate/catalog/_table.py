@@ -15,8 +15,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, case, func, literal_column, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
 
 from slate.catalog._search import search_condition, search_words
 from slate.models import AssetCategory, AssetColor, MaterialStatus, PortalStatus, SourceType
@@ -138,35 +138,22 @@ _READY = frozenset({MaterialStatus.ACCEPTED, MaterialStatus.DELIVERED, MaterialS
 _ON_PORTAL = frozenset({PortalStatus.DELIVERED, PortalStatus.PROCESSED, PortalStatus.ACCEPTED})
 
 
-def _newest() -> Any:
-    """Per request: its newest deliverable version and how many it has had."""
-    return (
-        select(
-            AssetVersionRow.request_id,
-            func.max(AssetVersionRow.version_id).label("version_id"),
-            func.count(AssetVersionRow.version_id).label("versions"),
-        )
-        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
-        .where(AssetRow.role == "deliverable")
-        .group_by(AssetVersionRow.request_id)
-        .subquery()
-    )
+def _read(session: Session, where: list[ColumnElement[bool]], keys: list[tuple[Any, ...]]) -> list[Any]:
+    """The requests of the rows ``keys`` with the colour of their newest deliverable version.
 
-
-def _with_colours(query: Any, newest: Any) -> Any:
-    return query.outerjoin(newest, newest.c.request_id == SourceRequestRow.request_id).outerjoin(
-        AssetVersionRow, AssetVersionRow.version_id == newest.c.version_id
-    )
-
-
-def _read(session: Session, where: list[ColumnElement[bool]]) -> list[Any]:
-    """The requests of the page with the colour of their newest deliverable version (index lookups only)."""
+    The keys travel as expanding parameters: the statement (and SQLAlchemy's cache key for it) is
+    the same for every page, where 50 literal tuples cost more to build and cache than to run.
+    """
     r = SourceRequestRow
     columns = (
         r.request_id, r.title, r.show_name, r.season, r.episode_number, r.episode_title, r.package_id,
         r.source_type, r.language, r.due_date, r.portal_status, r.material_status,
     )  # fmt: skip
-    records = session.execute(select(*columns).where(*where)).all()
+    k = _keys()
+    page = [k[0].in_(bindparam("titles", expanding=True)), tuple_(*k).in_(bindparam("rows", expanding=True))]
+    records = session.execute(
+        select(*columns).where(*where, *page), {"titles": sorted({key[0] for key in keys}), "rows": keys}
+    ).all()
     ids = [rec.request_id for rec in records]
     newest = session.execute(
         select(AssetVersionRow.request_id, func.max(AssetVersionRow.version_id), func.count())
@@ -209,23 +196,30 @@ def _keys() -> list[ColumnElement[Any]]:
     ]
 
 
-def _category() -> ColumnElement[Any]:
-    r = SourceRequestRow
-    return case(
-        *[
-            (r.source_type.in_([t.value for t in SourceType if t.category is c]), c.value)
-            for c in AssetCategory
-        ]
+def _showing(category: AssetCategory, color: AssetColor) -> Any:
+    """The requests of ``category`` whose chip the column filter for ``color`` keeps (SQL twin of
+    :meth:`Chip.shows`).
+
+    Each request's newest deliverable version is looked up by its own index seek (correlated, on
+    ``ix_asset_versions_request``) for the requests of that category only: cheaper than grouping
+    every version of every request to find the newest ones and joining them to all requests.
+    """
+    r = aliased(SourceRequestRow)
+    deliverable = (
+        select(AssetVersionRow.color)
+        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+        .where(AssetVersionRow.request_id == r.request_id, AssetRow.role == "deliverable")
     )
-
-
-def _shows(color: AssetColor, newest: Any) -> ColumnElement[bool]:
-    """The SQL twin of :meth:`Chip.shows`."""
+    newest = deliverable.order_by(AssetVersionRow.version_id.desc()).limit(1).scalar_subquery()
     if color is AssetColor.DARK_BLUE:
-        return or_(AssetVersionRow.color == color.value, newest.c.versions > 1)
-    if color is AssetColor.GRAY:
-        return or_(AssetVersionRow.color.is_(None), AssetVersionRow.color == color.value)
-    return AssetVersionRow.color == color.value
+        versions = deliverable.with_only_columns(func.count()).scalar_subquery()
+        shows = or_(newest == color.value, versions > 1)
+    elif color is AssetColor.GRAY:
+        shows = or_(newest.is_(None), newest == color.value)
+    else:
+        shows = newest == color.value
+    kinds = [t.value for t in SourceType if t.category is category]
+    return select(r.request_id).where(r.source_type.in_(kinds), shows)
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -243,12 +237,8 @@ def _page_keys(
     grouped = select(*keys, due).where(*where)
     filters = query.column_filters()
     if filters:
-        newest = _newest()
-        grouped = _with_colours(grouped, newest)
-        category = _category()
-        having = [
-            _flag(and_(category == cat.value, _shows(color, newest))) == 1 for cat, color in filters.items()
-        ]
+        # a row is kept when one of its (visible, searched) requests shows in each filtered column
+        having = [_flag(r.request_id.in_(_showing(cat, color))) == 1 for cat, color in filters.items()]
         grouped = grouped.group_by(*keys).having(*having)
     else:
         grouped = grouped.group_by(*keys)
@@ -390,12 +380,7 @@ def asset_table(
     keys, total, page = _page_keys(session, where, query, today)
     if not keys:
         return TablePage(groups=[], rows=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
-    k = _keys()
-    # each part of the key narrows through the row-key index; the exact rows are picked here, as a
-    # 50-tuple IN costs more to build and cache in SQLAlchemy than the few extra rows it would spare
-    parts = [k[i].in_({key[i] for key in keys}) for i in range(3)]
-    wanted = set(keys)
-    records = [rec for rec in _read(session, [*where, *parts]) if _row_key(rec) in wanted]
+    records = _read(session, where, keys)
     built = _build_rows(records, today, at_risk_days)
     progress = _progress(session, visible, {(key[0], key[1], key[2]) for key in keys})
     groups: list[PackageGroup] = []
