@@ -227,42 +227,41 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
 
 
 def _page_keys(
-    session: Session, where: list[ColumnElement[bool]], query: TableQuery, today: date
+    session: Session, where: list[ColumnElement[bool]], query: TableQuery
 ) -> tuple[list[tuple[Any, ...]], int, int]:
-    """The keys of the rows on the page asked for, in order; the number of rows; the page shown."""
+    """The keys of the rows on the page asked for, in order; the number of rows; the page shown.
+
+    One grouped statement, not wrapped in a subquery: sorted by title, the database walks the
+    row-key index in order and stops after the page (SQLite otherwise sorted every row again).
+    """
     r = SourceRequestRow
     keys = _keys()
-    open_ = r.material_status.not_in([s.value for s in _DONE])
-    due = func.min(case((open_, r.due_date), else_=None)).label("due")
-    grouped = select(*keys, due).where(*where)
+    grouped = select(*keys).where(*where).group_by(*keys)
     filters = query.column_filters()
     if filters:
         # a row is kept when one of its (visible, searched) requests shows in each filtered column
         having = [_flag(r.request_id.in_(_showing(cat, color))) == 1 for cat, color in filters.items()]
-        grouped = grouped.group_by(*keys).having(*having)
-    else:
-        grouped = grouped.group_by(*keys)
-    rows = grouped.subquery()
-    by_title = [rows.c.k_title, rows.c.k_season, rows.c.k_package, rows.c.k_episode, rows.c.k_solo]
+        grouped = grouped.having(*having)
+    open_ = r.material_status.not_in([s.value for s in _DONE])
+    due = func.min(case((open_, r.due_date), else_=None))
     orders: dict[SortKey, list[Any]] = {
-        SortKey.TITLE: by_title,
-        SortKey.DUE: [func.coalesce(rows.c.due, date.max), *by_title],
-        SortKey.PACKAGE: [rows.c.k_package, *by_title],
+        SortKey.TITLE: keys,
+        SortKey.DUE: [func.coalesce(due, date.max), *keys],
+        SortKey.PACKAGE: [keys[2], *keys],
     }
     order = [o.desc() for o in orders[query.sort]] if query.desc else orders[query.sort]
     if not filters and not search_words(query.q):
         # without filters or search the count walks the covering index alone, cheaper than the window
-        counted = select(*keys).where(*where).group_by(*keys).subquery()
-        total = int(session.scalar(select(func.count()).select_from(counted)) or 0)
+        total = int(session.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
         page = min(query.page, max(1, -(-total // PAGE_SIZE)))
-        chosen = select(*by_title).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        chosen = grouped.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         return [tuple(f) for f in session.execute(chosen)], total, page
     # a filtered or searched grouping is costly: the page and the count come from one pass over it
     # (the window count rides on every row of the page); asked past the end, the last page is read
     page = query.page
     while True:
         chosen = (
-            select(*by_title, func.count().over().label("total"))
+            grouped.add_columns(func.count().over().label("total"))
             .order_by(*order)
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
@@ -272,7 +271,7 @@ def _page_keys(
             return [tuple(f)[:5] for f in found], int(found[0].total), page
         if page == 1:
             return [], 0, 1
-        total = int(session.scalar(select(func.count()).select_from(rows)) or 0)
+        total = int(session.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
         page = max(1, -(-total // PAGE_SIZE))
 
 
@@ -377,7 +376,7 @@ def asset_table(
     """
     today = today or date.today()
     where = [c for c in (visible, search_condition(session, query.q)) if c is not None]
-    keys, total, page = _page_keys(session, where, query, today)
+    keys, total, page = _page_keys(session, where, query)
     if not keys:
         return TablePage(groups=[], rows=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
     records = _read(session, where, keys)
