@@ -133,7 +133,7 @@ def download(request: Request, version_id: int, who: Annotated[SignedIn, Depends
         with p.database.session() as session:
             log_download(session, seen.grant.download_share_id, who.user, version_id)
     log.info("version downloaded", user=who.user.name, version_id=version_id, request_id=version.request_id)
-    if p.blobs.presigns:
+    if p.blobs.presigns and p.settings.download_redirect:
         url = p.blobs.presigned_url(
             version.blob_key,
             timedelta(seconds=p.settings.download_link_seconds),

@@ -16,6 +16,9 @@ import pytest
 from slate.objects import S3Store
 from slate.people import ShareDownloadRow, ShareSubject, create_share
 from slate.store import AssetVersionRow, Database
+from tests.fixtures.portal import free_socket, serve_in_thread
+from tests.workspace.conftest import log_in
+from workspace import WorkspaceSettings, create_app
 
 
 @pytest.fixture
@@ -69,3 +72,23 @@ def test_through_a_share_the_redirect_comes_after_the_access_check_and_is_logged
     with db.session() as session:
         logged = session.query(ShareDownloadRow).all()
         assert [(d.version_id, d.user_id is not None) for d in logged] == [(shared.version_id, True)]
+
+
+def test_with_redirects_off_the_bytes_stream_through_the_workspace(app_parts: Any, s3_store: S3Store) -> None:
+    """For an S3 endpoint people's browsers cannot reach: the same check, the bytes from S3 via us."""
+    db, _store, runs = app_parts
+    version = _version_of(db, "SR-101")
+    settings = WorkspaceSettings(download_redirect=False)
+    sock = free_socket()
+    host, port = sock.getsockname()
+    server, thread = serve_in_thread(create_app(db, s3_store, settings, starter=runs), sock)
+    try:
+        with httpx.Client(base_url=f"http://{host}:{port}", timeout=30) as client:
+            assert log_in(client, "otto").status_code == 303
+            answer = client.get(f"/versions/{version.version_id}/download")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+    assert answer.status_code == 200 and answer.content == b"SR-101 v1\n"
+    assert answer.headers["content-disposition"] == "attachment; filename*=UTF-8''sr-101_v1.bin"
