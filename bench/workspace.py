@@ -13,6 +13,7 @@ Goals: p95 ≤ 150 ms per page on SQLite; zero errors under the concurrent load.
 
     uv run python bench/workspace.py               # 10,000 requests, 50 clients for 30 s
     uv run python bench/workspace.py --quick       # 1,000 requests, 10 clients for 5 s
+    uv run python bench/workspace.py --workers 2   # two workspace processes behind the one port
 """
 
 from __future__ import annotations
@@ -143,10 +144,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_workspace(home: Path, port: int) -> subprocess.Popen[bytes]:
+def start_workspace(home: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SLATE_HOME": str(home), "SLATE_LOG_LEVEL": "WARNING"}
     env.pop("SLATE_DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "cli", "workspace", "--port", str(port)], env=env)
+    command = [sys.executable, "-m", "cli", "workspace", "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -234,6 +236,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="workspace processes behind the one port")
     parser.add_argument("--quick", action="store_true", help="1,000 requests, 10 clients for 5 s")
     args = parser.parse_args()
     if args.quick:
@@ -244,7 +247,7 @@ def main() -> None:
         seed(f"sqlite:///{home / 'slate.db'}", args.requests)
         print(f"seeded {args.requests} requests in {time.perf_counter() - started:.1f} s; {load_average()}")
         port = free_port()
-        process = start_workspace(home, port)
+        process = start_workspace(home, port, args.workers)
         try:
             base = f"http://127.0.0.1:{port}"
             cookies = log_in(base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -22,6 +23,12 @@ def workspace(
     allow_remote: Annotated[
         bool, typer.Option("--allow-remote", help="Listen beyond loopback (put TLS in front of it).")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Processes serving the one address (no state is kept in a process)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the workspace: the asset table, request pages, shares. Loopback only unless told."""
     import uvicorn
@@ -38,6 +45,19 @@ def workspace(
             f"[red]error:[/] refusing to listen on {host}: pass --allow-remote to serve beyond this machine"
         )
         raise typer.Exit(2)
+    if workers > 1:
+        # each worker process builds its own app from the environment, which it inherits from here
+        os.environ["SLATE_WORKSPACE_HOST"], os.environ["SLATE_WORKSPACE_PORT"] = host, str(port)
+        Console().print(f"workspace at [bold]http://{host}:{port}/[/] ({workers} processes)")
+        uvicorn.run(
+            "workspace.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
     app = create_app(
         open_database(), open_blob_store(), settings.model_copy(update={"host": host, "port": port})
     )

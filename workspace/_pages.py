@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from slate.catalog import ChipState, SortKey, TableQuery, asset_table, request_detail
 from slate.errors import AccessDenied, NotFound, SlateError
@@ -147,7 +147,12 @@ def _request_runs(enabled: bool, seen: RequestAccess, request_id: str) -> tuple[
 
 @router.get("/versions/{version_id}/download")
 def download(request: Request, version_id: int, who: Annotated[SignedIn, Depends(signed_in)]) -> Response:
-    """Stream a stored version; through a share, the download is logged against it."""
+    """A stored version's bytes; through a share, the download is logged against it.
+
+    On S3 the browser is sent (303) to a short-lived presigned URL, so the bytes flow from the
+    store and not through this process; the local store has no such URL, so its bytes stream here.
+    Either way the access check and the log come first.
+    """
     p = parts(request)
     with p.database.session() as session:
         try:
@@ -163,6 +168,13 @@ def download(request: Request, version_id: int, who: Annotated[SignedIn, Depends
         with p.database.session() as session:
             log_download(session, seen.grant.download_share_id, who.user, version_id)
     log.info("version downloaded", user=who.user.name, version_id=version_id, request_id=version.request_id)
+    if p.blobs.presigns and p.settings.download_redirect:
+        url = p.blobs.presigned_url(
+            version.blob_key,
+            timedelta(seconds=p.settings.download_link_seconds),
+            download_name=version.file_name,
+        )
+        return RedirectResponse(url, status_code=303)
     name = quote(version.file_name)
     return StreamingResponse(
         p.blobs.iter_chunks(version.blob_key),

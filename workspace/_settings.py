@@ -29,3 +29,9 @@ class WorkspaceSettings(BaseSettings):
     prefect_runs: bool = True
     #: Largest upload accepted through the browser, in bytes.
     max_upload_bytes: int = Field(default=8 * 1024 * 1024 * 1024, gt=0)
+    #: How long a download link to S3 stays valid once a person was allowed the download: long
+    #: enough for the browser to follow the redirect, short enough that a copied link soon dies.
+    download_link_seconds: int = Field(default=300, ge=1, le=3600)
+    #: Send browsers to S3 for downloads; off where the S3 endpoint is not reachable from the
+    #: people's browsers (a private MinIO, say), and the bytes then stream through the workspace.
+    download_redirect: bool = True

@@ -31,7 +31,7 @@ from workspace._runs import RunStarter, prefect_starter
 from workspace._settings import WorkspaceSettings
 from workspace._web import LoginRequired, Parts, render
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 log = get_logger("slate.workspace")
 
@@ -98,3 +98,15 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The workspace on the database and blob store the environment names (``SLATE_*``).
+
+    What each of ``slate workspace --workers N``'s processes builds for itself: nothing is shared
+    between them but the database and the blob store, as between processes on separate machines.
+    """
+    from slate.objects import open_blob_store
+    from slate.store import open_database
+
+    return create_app(open_database(), open_blob_store(), WorkspaceSettings())

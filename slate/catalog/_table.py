@@ -15,9 +15,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, case, func, literal_column, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
 
+from slate.catalog._search import search_condition, search_words
 from slate.models import AssetCategory, AssetColor, MaterialStatus, PortalStatus, SourceType
 from slate.store import AssetRow, AssetVersionRow, SourceRequestRow
 
@@ -137,50 +138,22 @@ _READY = frozenset({MaterialStatus.ACCEPTED, MaterialStatus.DELIVERED, MaterialS
 _ON_PORTAL = frozenset({PortalStatus.DELIVERED, PortalStatus.PROCESSED, PortalStatus.ACCEPTED})
 
 
-def _search(q: str) -> ColumnElement[bool] | None:
-    q = q.strip().lower()
-    if not q:
-        return None
-    like = f"%{q.replace('%', '').replace('_', '')}%"
-    return or_(
-        func.lower(SourceRequestRow.title).like(like),
-        func.lower(SourceRequestRow.show_name).like(like),
-        func.lower(SourceRequestRow.episode_title).like(like),
-        func.lower(SourceRequestRow.request_id).like(like),
-        func.lower(SourceRequestRow.package_id).like(like),
-        func.lower(SourceRequestRow.language) == q,
-    )
+def _read(session: Session, where: list[ColumnElement[bool]], keys: list[tuple[Any, ...]]) -> list[Any]:
+    """The requests of the rows ``keys`` with the colour of their newest deliverable version.
 
-
-def _newest() -> Any:
-    """Per request: its newest deliverable version and how many it has had."""
-    return (
-        select(
-            AssetVersionRow.request_id,
-            func.max(AssetVersionRow.version_id).label("version_id"),
-            func.count(AssetVersionRow.version_id).label("versions"),
-        )
-        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
-        .where(AssetRow.role == "deliverable")
-        .group_by(AssetVersionRow.request_id)
-        .subquery()
-    )
-
-
-def _with_colours(query: Any, newest: Any) -> Any:
-    return query.outerjoin(newest, newest.c.request_id == SourceRequestRow.request_id).outerjoin(
-        AssetVersionRow, AssetVersionRow.version_id == newest.c.version_id
-    )
-
-
-def _read(session: Session, where: list[ColumnElement[bool]]) -> list[Any]:
-    """The requests of the page with the colour of their newest deliverable version (index lookups only)."""
+    The keys travel as expanding parameters: the statement (and SQLAlchemy's cache key for it) is
+    the same for every page, where 50 literal tuples cost more to build and cache than to run.
+    """
     r = SourceRequestRow
     columns = (
         r.request_id, r.title, r.show_name, r.season, r.episode_number, r.episode_title, r.package_id,
         r.source_type, r.language, r.due_date, r.portal_status, r.material_status,
     )  # fmt: skip
-    records = session.execute(select(*columns).where(*where)).all()
+    k = _keys()
+    page = [k[0].in_(bindparam("titles", expanding=True)), tuple_(*k).in_(bindparam("rows", expanding=True))]
+    records = session.execute(
+        select(*columns).where(*where, *page), {"titles": sorted({key[0] for key in keys}), "rows": keys}
+    ).all()
     ids = [rec.request_id for rec in records]
     newest = session.execute(
         select(AssetVersionRow.request_id, func.max(AssetVersionRow.version_id), func.count())
@@ -223,23 +196,30 @@ def _keys() -> list[ColumnElement[Any]]:
     ]
 
 
-def _category() -> ColumnElement[Any]:
-    r = SourceRequestRow
-    return case(
-        *[
-            (r.source_type.in_([t.value for t in SourceType if t.category is c]), c.value)
-            for c in AssetCategory
-        ]
+def _showing(category: AssetCategory, color: AssetColor) -> Any:
+    """The requests of ``category`` whose chip the column filter for ``color`` keeps (SQL twin of
+    :meth:`Chip.shows`).
+
+    Each request's newest deliverable version is looked up by its own index seek (correlated, on
+    ``ix_asset_versions_request``) for the requests of that category only: cheaper than grouping
+    every version of every request to find the newest ones and joining them to all requests.
+    """
+    r = aliased(SourceRequestRow)
+    deliverable = (
+        select(AssetVersionRow.color)
+        .join(AssetRow, AssetRow.asset_id == AssetVersionRow.asset_id)
+        .where(AssetVersionRow.request_id == r.request_id, AssetRow.role == "deliverable")
     )
-
-
-def _shows(color: AssetColor, newest: Any) -> ColumnElement[bool]:
-    """The SQL twin of :meth:`Chip.shows`."""
+    newest = deliverable.order_by(AssetVersionRow.version_id.desc()).limit(1).scalar_subquery()
     if color is AssetColor.DARK_BLUE:
-        return or_(AssetVersionRow.color == color.value, newest.c.versions > 1)
-    if color is AssetColor.GRAY:
-        return or_(AssetVersionRow.color.is_(None), AssetVersionRow.color == color.value)
-    return AssetVersionRow.color == color.value
+        versions = deliverable.with_only_columns(func.count()).scalar_subquery()
+        shows = or_(newest == color.value, versions > 1)
+    elif color is AssetColor.GRAY:
+        shows = or_(newest.is_(None), newest == color.value)
+    else:
+        shows = newest == color.value
+    kinds = [t.value for t in SourceType if t.category is category]
+    return select(r.request_id).where(r.source_type.in_(kinds), shows)
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -247,39 +227,52 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
 
 
 def _page_keys(
-    session: Session, where: list[ColumnElement[bool]], query: TableQuery, today: date
+    session: Session, where: list[ColumnElement[bool]], query: TableQuery
 ) -> tuple[list[tuple[Any, ...]], int, int]:
-    """The keys of the rows on the page asked for, in order; the number of rows; the page shown."""
+    """The keys of the rows on the page asked for, in order; the number of rows; the page shown.
+
+    One grouped statement, not wrapped in a subquery: sorted by title, the database walks the
+    row-key index in order and stops after the page (SQLite otherwise sorted every row again).
+    """
     r = SourceRequestRow
     keys = _keys()
-    open_ = r.material_status.not_in([s.value for s in _DONE])
-    due = func.min(case((open_, r.due_date), else_=None)).label("due")
-    grouped = select(*keys, due).where(*where)
+    grouped = select(*keys).where(*where).group_by(*keys)
     filters = query.column_filters()
     if filters:
-        newest = _newest()
-        grouped = _with_colours(grouped, newest)
-        category = _category()
-        having = [
-            _flag(and_(category == cat.value, _shows(color, newest))) == 1 for cat, color in filters.items()
-        ]
-        grouped = grouped.group_by(*keys).having(*having)
-    else:
-        grouped = grouped.group_by(*keys)
-    rows = grouped.subquery()
-    # counting needs only the key: without filters the count walks the covering index alone
-    counted = rows if filters else select(*keys).where(*where).group_by(*keys).subquery()
-    total = int(session.scalar(select(func.count()).select_from(counted)) or 0)
-    page = min(query.page, max(1, -(-total // PAGE_SIZE)))
-    by_title = [rows.c.k_title, rows.c.k_season, rows.c.k_package, rows.c.k_episode, rows.c.k_solo]
+        # a row is kept when one of its (visible, searched) requests shows in each filtered column
+        having = [_flag(r.request_id.in_(_showing(cat, color))) == 1 for cat, color in filters.items()]
+        grouped = grouped.having(*having)
+    open_ = r.material_status.not_in([s.value for s in _DONE])
+    due = func.min(case((open_, r.due_date), else_=None))
     orders: dict[SortKey, list[Any]] = {
-        SortKey.TITLE: by_title,
-        SortKey.DUE: [func.coalesce(rows.c.due, date.max), *by_title],
-        SortKey.PACKAGE: [rows.c.k_package, *by_title],
+        SortKey.TITLE: keys,
+        SortKey.DUE: [func.coalesce(due, date.max), *keys],
+        SortKey.PACKAGE: [keys[2], *keys],
     }
     order = [o.desc() for o in orders[query.sort]] if query.desc else orders[query.sort]
-    chosen = select(*by_title).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    return [tuple(f) for f in session.execute(chosen)], total, page
+    if not filters and not search_words(query.q):
+        # without filters or search the count walks the covering index alone, cheaper than the window
+        total = int(session.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
+        page = min(query.page, max(1, -(-total // PAGE_SIZE)))
+        chosen = grouped.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        return [tuple(f) for f in session.execute(chosen)], total, page
+    # a filtered or searched grouping is costly: the page and the count come from one pass over it
+    # (the window count rides on every row of the page); asked past the end, the last page is read
+    page = query.page
+    while True:
+        chosen = (
+            grouped.add_columns(func.count().over().label("total"))
+            .order_by(*order)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+        found = session.execute(chosen).all()
+        if found:
+            return [tuple(f)[:5] for f in found], int(found[0].total), page
+        if page == 1:
+            return [], 0, 1
+        total = int(session.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
+        page = max(1, -(-total // PAGE_SIZE))
 
 
 def _row_key(rec: Any) -> tuple[str, int, str, int, str]:
@@ -382,12 +375,11 @@ def asset_table(
     page's requests are then read and turned into chips, so a page costs the same at 100 or 100,000.
     """
     today = today or date.today()
-    where = [c for c in (visible, _search(query.q)) if c is not None]
-    keys, total, page = _page_keys(session, where, query, today)
+    where = [c for c in (visible, search_condition(session, query.q)) if c is not None]
+    keys, total, page = _page_keys(session, where, query)
     if not keys:
         return TablePage(groups=[], rows=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
-    k = _keys()
-    records = _read(session, [*where, k[0].in_({key[0] for key in keys}), tuple_(*k).in_(keys)])
+    records = _read(session, where, keys)
     built = _build_rows(records, today, at_risk_days)
     progress = _progress(session, visible, {(key[0], key[1], key[2]) for key in keys})
     groups: list[PackageGroup] = []

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -136,9 +137,18 @@ class BlobStore(ABC):
     def delete(self, key: str) -> bool:
         """Remove the object; ``False`` if there was none (deleting twice is not an error)."""
 
+    #: Whether :meth:`presigned_url` can grant timed access (S3), so callers can send a browser to
+    #: the store instead of streaming the bytes through their own process.
+    presigns: ClassVar[bool] = False
+
     @abstractmethod
-    def presigned_url(self, key: str, expires: timedelta = timedelta(hours=1)) -> str:
-        """A URL that lets a third party download the object until ``expires`` has passed."""
+    def presigned_url(
+        self, key: str, expires: timedelta = timedelta(hours=1), *, download_name: str | None = None
+    ) -> str:
+        """A URL that lets a third party download the object until ``expires`` has passed.
+
+        With ``download_name``, the response asks the browser to save the bytes under that name.
+        """
 
     @abstractmethod
     def list(self, prefix: str = "") -> builtins.list[str]:

@@ -128,7 +128,9 @@ class LocalStore(BlobStore):
         log.info("blob deleted", backend="local", key=key)
         return True
 
-    def presigned_url(self, key: str, expires: timedelta = timedelta(hours=1)) -> str:
+    def presigned_url(
+        self, key: str, expires: timedelta = timedelta(hours=1), *, download_name: str | None = None
+    ) -> str:
         raise ConfigurationError(
             "presigned URLs need the s3 blob backend; the local store cannot grant timed access",
             key=key,

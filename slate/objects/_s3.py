@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -103,6 +104,9 @@ class S3Store(BlobStore):
             retries={"max_attempts": settings.s3_max_attempts, "mode": "standard"},
             max_pool_connections=settings.s3_max_concurrency + 2,
             read_timeout=settings.s3_read_timeout,
+            # SigV4 for presigned URLs too: botocore would otherwise presign with SigV2, which AWS
+            # refuses on buckets made since June 2020 (and which has no 7-day bound to check)
+            signature_version="s3v4",
             # Slate sends its own checksums (Content-MD5, part SHA-256); skip botocore's extra CRC pass.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
@@ -285,7 +289,11 @@ class S3Store(BlobStore):
         with s3_errors("delete_object", self.bucket, key):
             self.client.delete_object(Bucket=self.bucket, Key=key)
 
-    def presigned_url(self, key: str, expires: timedelta = timedelta(hours=1)) -> str:
+    presigns: ClassVar[bool] = True
+
+    def presigned_url(
+        self, key: str, expires: timedelta = timedelta(hours=1), *, download_name: str | None = None
+    ) -> str:
         validate_key(key)
         if not timedelta(seconds=1) <= expires <= _MAX_EXPIRY:
             raise InvalidInput(
@@ -294,6 +302,10 @@ class S3Store(BlobStore):
                 rule="1 s <= expires <= 7 days",
             )
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if download_name is not None:
+            # signed into the URL: S3 answers with this header, so the browser keeps the file's name
+            params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
+            params["ResponseContentType"] = "application/octet-stream"
         with s3_errors("generate_presigned_url", self.bucket, key):
             return self.client.generate_presigned_url(
                 "get_object", Params=params, ExpiresIn=int(expires.total_seconds())

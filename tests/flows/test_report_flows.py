@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from flows.export import export
 from slate.models import SourceType
@@ -28,10 +29,13 @@ def home_db(
 
 
 def _artifact_markdown(key: str) -> str:
+    """The newest artifact of ``key`` (other tests of the session publish the same keys)."""
     with get_client(sync_client=True) as client:
         (artifact,) = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
-        )[:1]
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
     return str(artifact.data)
 
 

@@ -38,6 +38,8 @@ def test_rows_are_episodes_paged_by_fifty_and_sorted(db: Database) -> None:
         second = asset_table(session, TableQuery(page=2), today=today)
         past = asset_table(session, TableQuery(page=9), today=today)
         by_due = asset_table(session, TableQuery(sort="due"), today=today)
+        backwards = asset_table(session, TableQuery(desc=True), today=today)
+        searched_by_due = asset_table(session, TableQuery(q="long night", sort="due", page=2), today=today)
     assert first.rows == 61 and first.pages == 2  # 60 episodes and one film without episodes
     assert sum(len(g.rows) for g in first.groups) == PAGE_SIZE
     shown = [r.title for g in first.groups for r in g.rows]
@@ -52,6 +54,11 @@ def test_rows_are_episodes_paged_by_fifty_and_sorted(db: Database) -> None:
     }
     assert first.groups[-1].total == 120 and first.groups[-1].accepted == 0
     assert [r.episode_number for r in by_due.groups[0].rows[:2]] == [60, 59]  # the soonest due first
+    assert [r.episode_number for r in backwards.groups[0].rows[:2]] == [60, 59]
+    assert backwards.groups[-1].rows[-1].episode_number == 11  # the film is on the second page
+    # searched (the window-count path), sorted by due date: page 2 holds the ten due last
+    assert (searched_by_due.rows, searched_by_due.page, searched_by_due.pages) == (60, 2, 2)
+    assert [r.episode_number for g in searched_by_due.groups for r in g.rows] == list(range(10, 0, -1))
 
 
 def test_column_filters_and_search_run_in_the_database(db: Database) -> None:
@@ -66,9 +73,13 @@ def test_column_filters_and_search_run_in_the_database(db: Database) -> None:
         upgraded = asset_table(session, TableQuery(timed_text="upgraded"))
         gray_audio = asset_table(session, TableQuery(audio="not_available"))
         search = asset_table(session, TableQuery(q="sr-003"))
+        past_end = asset_table(session, TableQuery(timed_text="active", page=4))
     assert [r.episode_number for g in active.groups for r in g.rows] == [2]
     chip = active.groups[0].rows[0].chips
     assert [c.color for c in chip[SourceType.SUBTITLE.category]] == [AssetColor.LIGHT_BLUE]
     assert [r.episode_number for g in upgraded.groups for r in g.rows] == [3]
     assert gray_audio.rows == 3  # the film has no audio request, so it is not kept
     assert search.rows == 1 and search.groups[0].rows[0].episode_number == 3
+    # a filtered page asked past the end shows the last one, with the count of the whole view
+    assert (past_end.page, past_end.pages, past_end.rows) == (1, 1, 1)
+    assert [r.episode_number for g in past_end.groups for r in g.rows] == [2]
