@@ -18,7 +18,7 @@ from slate.imf.deliver import package_parts
 from slate.imf.package import load_package
 from slate.models import DeliveryOutcome, MaterialStatus
 from slate.objects import open_blob_store
-from slate.store import Database, DeliveryRow, get_request
+from slate.store import AuditEventRow, Database, DeliveryRow, get_request
 from tests.fixtures.portal import PortalServer
 from tests.flows._support import assign_and_intake
 from tests.imf.builders import Track, make_audio_mxf, make_video_mxf, write_package
@@ -53,6 +53,12 @@ def _rows(db: Database, request_id: str) -> list[DeliveryRow]:
         return session.query(DeliveryRow).filter_by(request_id=request_id).order_by(DeliveryRow.attempt).all()
 
 
+def _deliver_audits(db: Database, request_id: str) -> list[str]:
+    with db.session() as session:
+        rows = session.query(AuditEventRow).filter_by(request_id=request_id, transition="deliver").all()
+        return [row.reason for row in rows]
+
+
 def _status(db: Database, request_id: str) -> MaterialStatus:
     with db.session() as session:
         return get_request(session, request_id).material_status
@@ -82,6 +88,7 @@ def test_an_imf_version_is_declared_through_the_imf_call_once(
     assert (row.outcome, row.portal_delivery_id) == (DeliveryOutcome.DELIVERED.value, cpl_id)
     assert row.receipt["kind"] == "imf" and row.receipt["cplId"] == cpl_id and row.lease_until is None
     assert _status(slate_db, request_id) is MaterialStatus.DELIVERED
+    assert [r for r in _deliver_audits(slate_db, request_id) if cpl_id in r] != []
 
     with portal.client() as client, pytest.raises(TransitionError) as refused:
         deliver_request(slate_db, open_blob_store(), client, request_id, actor="again")
@@ -112,6 +119,7 @@ def test_a_package_the_portal_refuses_is_a_failed_attempt_and_the_request_stays_
     assert row.receipt["status"] == "ERROR"
     assert any(e.startswith("STUDIO_PARTIAL_DELIVERY") for e in row.receipt["errors"])
     assert row.lease_until is None and _status(slate_db, request_id) is before
+    assert _deliver_audits(slate_db, request_id) == []  # no transition was applied
     with portal.client() as client:
         assert client.list_imf_deliveries(request_id) == []
     version = version_to_deliver(slate_db, request_id)
