@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +130,28 @@ def test_a_package_the_portal_refuses_is_a_failed_attempt_and_the_request_stays_
 def test_an_answer_whose_record_was_lost_is_recovered_not_declared_again(
     portal: PortalServer, slate_db: Database, essence: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    """A worker got the portal's SUCCESS and died before recording it: the restart asks, then records."""
+    """A worker claimed the request, got the portal's SUCCESS and died before recording it: the
+    restart retires its claim once the lease ran out, asks the portal, and records what went."""
     request_id = assign_and_intake(portal, sourceType="AV_MUXED", language="en", movieId="81200003")
     archive, cpl_id = _imf_zip(essence, tmp_path)
     ingest(request_id, str(archive))
+    version = version_to_deliver(slate_db, request_id)
+    gone = datetime.now(UTC) - timedelta(seconds=5)
+    with slate_db.session() as session:  # the dead worker's claim, its lease run out
+        session.add(
+            DeliveryRow(
+                request_id=request_id,
+                version_id=version.version_id,
+                attempt=1,
+                destination="portal",
+                service_type="MASTERING_CONFORM",
+                bytes_sent=0,
+                receipt={},
+                outcome=DeliveryOutcome.PENDING.value,
+                started_at=gone,
+                lease_until=gone,
+            )
+        )
     package = load_package(tmp_path / "pkg")
     with portal.client() as client:
         assert client.deliver_imf([request_id], *package_parts(package, cpl_id)).status == "SUCCESS"
@@ -141,7 +160,9 @@ def test_an_answer_whose_record_was_lost_is_recovered_not_declared_again(
     assert deliver(request_id, service_type="MASTERING_CONFORM") == cpl_id
 
     assert portal.calls(IMF_CALL) == declared  # not declared twice (the portal would answer ERROR)
-    (row,) = _rows(slate_db, request_id)
+    dead, row = _rows(slate_db, request_id)
+    assert dead.outcome == DeliveryOutcome.FAILED.value and "abandoned" in dead.receipt
     receipt: dict[str, Any] = row.receipt
     assert row.outcome == DeliveryOutcome.DELIVERED.value and receipt["recovered"] is True
+    assert row.portal_delivery_id == cpl_id
     assert _status(slate_db, request_id) is MaterialStatus.DELIVERED
