@@ -21,6 +21,15 @@ def deliver(request_id: str, service_type: str | None = None, rate_mbps: int | N
         label_run("deliver", load_request(request_id))
         receipt = deliver_version(request_id, service_type, rate)
         publish_panels([request_id])
+    if receipt.outcome.value == "FAILED" and receipt.kind == "imf":
+        raise StepFailed(
+            f"deliver {request_id} failed: the portal refused the IMF package {receipt.version_label} "
+            f"(CPL {receipt.portal_delivery_id}: {receipt.message or receipt.portal_status}). "
+            "Next: correct the package for these reasons and ingest it as a new version, or settle "
+            "them on the portal (a CPL goes to every request it answers); then deliver again.",
+            request_id=request_id,
+            step="deliver",
+        )
     if receipt.outcome.value == "FAILED":
         raise StepFailed(
             f"deliver {request_id} failed: the portal's inspection refused {receipt.version_label} "

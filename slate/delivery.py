@@ -15,16 +15,26 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from slate import lifecycle
-from slate.backlot import DeliveryDeclaration, DeliveryStatus, PortalClient, PortalDelivery, TimeBase
+from slate.backlot import (
+    DeliveryDeclaration,
+    DeliveryStatus,
+    ImfDeliveryResult,
+    PortalClient,
+    PortalDelivery,
+    TimeBase,
+)
 from slate.bandwidth import SharedBucket, validate_rate_mbps
 from slate.delivery_claim import DeliveryClaim
-from slate.errors import IntegrityError, NotFound, TransitionError
+from slate.errors import IntegrityError, InvalidInput, NotFound, TransitionError
+from slate.imf.deliver import deliver_package, package_parts
+from slate.imf.package import load_package
+from slate.imf.source import is_imf_zip, unpack_zip
 from slate.intake import sync_request
 from slate.lifecycle import LifecycleEvent
 from slate.logging import get_logger
@@ -86,6 +96,9 @@ class DeliveryReceipt(BaseModel):
     seconds: float
     rate_mbps: int
     recovered: bool = False
+    #: ``file``: the version's bytes uploaded; ``imf``: its IMF package declared (the CPL's id is
+    #: then ``portal_delivery_id``, the portal's IMF answer carrying no delivery id).
+    kind: Literal["file", "imf"] = "file"
     started_at: datetime | None = None
     finished_at: datetime | None = None
     events: list[LifecycleEvent] = []
@@ -198,28 +211,54 @@ def _finish(
     figures: dict[str, Any],
     actor: str,
 ) -> list[LifecycleEvent]:
-    """Record the portal's answer on our attempt (only while we hold the claim), then apply it.
-
-    Two transactions: what the portal holds is recorded even if the lifecycle then refuses the
-    transition (the request changed during the upload), so the portal's delivery is never lost.
-    """
+    """Record the portal's answer to an upload on our attempt, then apply it (see :func:`_record`)."""
     ok = delivered.status in _DONE
     outcome = (
         DeliveryOutcome.ACCEPTED if delivered.status is DeliveryStatus.ACCEPTED else DeliveryOutcome.DELIVERED
     )
+    return _record(
+        database,
+        version,
+        claim,
+        outcome=outcome if ok else DeliveryOutcome.FAILED,
+        portal_delivery_id=delivered.delivery_id,
+        figures=figures,
+        receipt=delivered.model_dump(mode="json", by_alias=True),
+        reason=f"delivered as portal delivery {delivered.delivery_id} ({delivered.status.value})",
+        actor=actor,
+    )
+
+
+def _record(
+    database: Database,
+    version: AssetVersion,
+    claim: DeliveryClaim,
+    *,
+    outcome: DeliveryOutcome,
+    portal_delivery_id: str,
+    figures: dict[str, Any],
+    receipt: dict[str, Any],
+    reason: str,
+    actor: str,
+) -> list[LifecycleEvent]:
+    """Record the portal's answer on our attempt (only while we hold the claim), then apply it.
+
+    Two transactions: what the portal holds is recorded even if the lifecycle then refuses the
+    transition (the request changed during the upload), so the portal's delivery is never lost.
+    A FAILED outcome applies nothing: the request stays as it was, deliverable again.
+    """
     with database.session() as session:
         claim.finish(
             session,
-            outcome=(outcome if ok else DeliveryOutcome.FAILED).value,
-            portal_delivery_id=delivered.delivery_id,
+            outcome=outcome.value,
+            portal_delivery_id=portal_delivery_id,
             bytes_sent=figures["bytes_sent"],
             seconds=figures["seconds"],
             finished_at=datetime.now(UTC),
-            receipt={**delivered.model_dump(mode="json", by_alias=True), **figures},
+            receipt={**receipt, **figures},
         )
-    if not ok:
+    if outcome is DeliveryOutcome.FAILED:
         return []
-    reason = f"delivered as portal delivery {delivered.delivery_id} ({delivered.status.value})"
     with database.session() as session:
         return lifecycle.apply(
             session, version.request_id, "deliver", actor=actor, reason=reason, version_id=version.version_id
@@ -290,6 +329,104 @@ def _send(
         bucket.release()
 
 
+class _Answer(BaseModel):
+    """The portal's answer to one attempt, whichever call made it, as the receipt shows it."""
+
+    portal_delivery_id: str
+    portal_status: str
+    reason_code: str | None = None
+    message: str | None = None
+
+
+class _ImfPackage(BaseModel):
+    """The IMF package of a stored ZIP, unpacked in the scratch folder, and the CPL it delivers."""
+
+    folder: Path
+    cpl_id: str
+    #: The bytes of the ASSETMAP, PKL and CPL the declaration carries.
+    size: int
+
+
+def _imf_package(path: Path, scratch: Path) -> _ImfPackage:
+    """Unpack the ZIP safely and find its package (at the root, or in its one top-level folder)."""
+    unpacked = unpack_zip(path, scratch / "imf")
+    roots = [unpacked, *sorted(p for p in unpacked.iterdir() if p.is_dir())]
+    folder = next((r for r in roots if any((r / n).is_file() for n in ("ASSETMAP.xml", "ASSETMAP"))), None)
+    if folder is None:
+        raise InvalidInput(f"{path.name}: no ASSETMAP at the root of the ZIP or of its top-level folder")
+    package = load_package(folder)
+    if len(package.cpls) != 1:
+        raise InvalidInput(
+            f"{path.name} holds {len(package.cpls)} CPLs; a request's version delivers a package with one",
+            rule="an IMF version holds one CPL",
+        )
+    cpl_id = next(iter(package.cpls))
+    size = sum(part.stat().st_size for part in package_parts(package, cpl_id))
+    return _ImfPackage(folder=folder, cpl_id=cpl_id, size=size)
+
+
+def _imf_already_on_portal(
+    portal: PortalClient, version: AssetVersion, cpl_id: str
+) -> ImfDeliveryResult | None:
+    """The portal's accepted answer for this CPL to this request, if an earlier attempt got one."""
+    accepted = portal.list_imf_deliveries(version.request_id)
+    return next((r for r in accepted if r.cpl_id == cpl_id and r.status == "SUCCESS"), None)
+
+
+def _declare(
+    database: Database,
+    portal: PortalClient,
+    package: _ImfPackage,
+    version: AssetVersion,
+    claim: DeliveryClaim,
+) -> tuple[ImfDeliveryResult, dict[str, Any]]:
+    """Recover the portal's answer for this CPL, or declare it (validated first) to the request."""
+    _refuse_if_delivered(database, version)  # a worker that held the claim before us may have finished
+    found = _imf_already_on_portal(portal, version, package.cpl_id)
+    if found is not None:
+        return found, {"bytes_sent": 0, "seconds": 0.0, "recovered": True}
+    claim.check()
+    started = time.monotonic()
+    result = deliver_package(portal, package.folder, [version.request_id], cpl_id=package.cpl_id)
+    return result, {"bytes_sent": package.size, "seconds": round(time.monotonic() - started, 3)}
+
+
+def _finish_imf(
+    database: Database,
+    version: AssetVersion,
+    claim: DeliveryClaim,
+    package: _ImfPackage,
+    result: ImfDeliveryResult,
+    figures: dict[str, Any],
+    actor: str,
+) -> tuple[_Answer, list[LifecycleEvent]]:
+    """Record the portal's IMF answer: SUCCESS delivers the version, ERROR fails the attempt.
+
+    The answer has no delivery id; the CPL's id identifies what went (the portal refuses the same
+    CPL twice unchanged, and lists the CPLs it accepted per request).
+    """
+    ok = result.status == "SUCCESS"
+    codes = [error.split(":", 1)[0] for error in result.errors]
+    answer = _Answer(
+        portal_delivery_id=result.cpl_id or package.cpl_id,
+        portal_status=result.status,
+        reason_code=", ".join(dict.fromkeys(codes)) or None,
+        message="; ".join(result.errors) or None,
+    )
+    events = _record(
+        database,
+        version,
+        claim,
+        outcome=DeliveryOutcome.DELIVERED if ok else DeliveryOutcome.FAILED,
+        portal_delivery_id=answer.portal_delivery_id,
+        figures=figures,
+        receipt={"kind": "imf", **result.model_dump(mode="json", by_alias=True)},
+        reason=f"delivered as IMF package, CPL {answer.portal_delivery_id} (SUCCESS)",
+        actor=actor,
+    )
+    return answer, events
+
+
 def deliver_request(
     database: Database,
     blobs: BlobStore,
@@ -310,6 +447,10 @@ def deliver_request(
     to refuse; the QC layer passes the delivery-preconditions validator (the file's content: the
     states were checked by the lifecycle's ``deliver`` transition above).
     ``lease_seconds`` bounds how long a worker that died mid-upload keeps others waiting.
+
+    A version that is an IMF package (a ZIP with an ASSETMAP) is not uploaded: it is unpacked
+    safely, validated, and its one CPL declared to the request with the portal's IMF call, under
+    the same claim and records as an upload.
     """
     rate = validate_rate_mbps(rate_mbps)
     started_at = datetime.now(UTC)
@@ -318,16 +459,32 @@ def deliver_request(
     _refuse_if_delivered(database, version)
     with tempfile.TemporaryDirectory(prefix="slate-deliver-") as scratch:
         path, info = _fetch(blobs, version, Path(scratch))
-        # A version whose bytes the portal already holds (a delivery whose record was lost) is
-        # recorded, not sent: the portal's status has moved on because of that very delivery.
-        if preflight is not None and _already_on_portal(portal, version) is None:
+        package = _imf_package(path, Path(scratch)) if is_imf_zip(path) else None
+        # A version the portal already holds (a delivery whose record was lost) is recorded, not
+        # sent: the portal's status has moved on because of that very delivery.
+        held = (
+            _already_on_portal(portal, version)
+            if package is None
+            else _imf_already_on_portal(portal, version, package.cpl_id)
+        )
+        if preflight is not None and held is None:
             with database.session() as session:
                 request = get_request(session, request_id)
             preflight(request, version, path, info)
         claim = DeliveryClaim.take(database, version, service, destination, lease_seconds)
         try:
-            delivered, figures = _send(database, portal, path, version, service, claim, rate, progress)
-            events = _finish(database, version, claim, delivered, figures, actor)
+            if package is None:
+                delivered, figures = _send(database, portal, path, version, service, claim, rate, progress)
+                events = _finish(database, version, claim, delivered, figures, actor)
+                answer = _Answer(
+                    portal_delivery_id=delivered.delivery_id,
+                    portal_status=delivered.status.value,
+                    reason_code=delivered.qc.reason_code,
+                    message=delivered.qc.message,
+                )
+            else:
+                result, figures = _declare(database, portal, package, version, claim)
+                answer, events = _finish_imf(database, version, claim, package, result, figures, actor)
         except BaseException as exc:
             _abandon(claim, exc)
             raise
@@ -336,11 +493,8 @@ def deliver_request(
         version_id=version.version_id,
         version_label=version.label,
         attempt=claim.attempt,
-        portal_delivery_id=delivered.delivery_id,
-        portal_status=delivered.status.value,
+        **answer.model_dump(),
         outcome=DeliveryOutcome.DELIVERED if events else DeliveryOutcome.FAILED,
-        reason_code=delivered.qc.reason_code,
-        message=delivered.qc.message,
         file_name=version.file_name,
         size=version.size,
         md5=version.md5,
@@ -349,6 +503,7 @@ def deliver_request(
         seconds=figures["seconds"],
         rate_mbps=rate,
         recovered=bool(figures.get("recovered")),
+        kind="file" if package is None else "imf",
         started_at=started_at,
         finished_at=datetime.now(UTC),
         events=refreshed + events,

@@ -95,6 +95,7 @@ def _receipt_markdown(receipt: DeliveryReceipt) -> str:
             f"{receipt.bytes_sent:,} bytes in {receipt.seconds:.1f} s "
             f"({rate:.1f} Mb/s, limit {receipt.rate_mbps})",
         ),
+        ("sent as", "IMF package (the CPL declared)" if receipt.kind == "imf" else "file upload"),
         ("recovered", "yes: the portal already had these bytes" if receipt.recovered else "no"),
         ("started", f"{receipt.started_at:%Y-%m-%d %H:%M:%S} UTC" if receipt.started_at else "-"),
         ("finished", f"{receipt.finished_at:%Y-%m-%d %H:%M:%S} UTC" if receipt.finished_at else "-"),

@@ -7,7 +7,8 @@ LIGHT_BLUE and the request's own) are the lifecycle state machine's rules, check
 * ``DELIVERY_REQUEST_STATUS`` — the portal accepts files only while the request is OPEN or
   REDELIVERY_REQUESTED (the portal's status, which Slate mirrors but does not drive);
 * ``DELIVERY_FILE_KIND`` — the file's extension (and the stored probe, when there is one) fits the
-  source type's asset category: a WAV for audio, TTML/SCC/… for timed text;
+  source type's asset category: a WAV for audio, TTML/SCC/… for timed text; an IMF package (a ZIP
+  that ingest summarised as ``format: imf``) is video material, sent by the portal's IMF call;
 * ``DELIVERY_LANGUAGE`` — the file's language, when known, is the request's (``*`` takes any);
 * ``DELIVERY_CHECKSUM`` — the bytes still match the stored size, MD5 and SHA-256.
 """
@@ -138,7 +139,8 @@ def _file_kind(subject: DeliveryCandidate) -> list[Finding]:
     category = subject.source_type.category
     suffix = "." + subject.file_name.rsplit(".", 1)[-1].lower() if "." in subject.file_name else ""
     problems = []
-    if category_of(subject.file_name) is not category:
+    imf_package = subject.probe.get("format") == "imf" and category is AssetCategory.VIDEO
+    if category_of(subject.file_name) is not category and not imf_package:
         problems.append(f"a {suffix or 'extension-less'} file is not {category.value} material")
     kinds = _stream_kinds(subject.probe)
     if kinds is not None:

@@ -240,6 +240,11 @@ class HttpPortalClient(PortalClient):
         )
         return self._post("/v1/deliveries/imf", body, _IMF_RESULT, "deliverImf")
 
+    def list_imf_deliveries(self, request_id: str) -> list[ImfDeliveryResult]:
+        return self._get(
+            f"/v1/requests/{_segment(request_id)}/deliveries/imf", _IMF_RESULTS, "listImfDeliveries"
+        )
+
     def get_delivery(self, delivery_id: str) -> PortalDelivery:
         return self._get(f"/v1/deliveries/{_segment(delivery_id)}", _DELIVERY, "getDelivery")
 
@@ -330,6 +335,7 @@ _REQUEST = TypeAdapter(PortalSourceRequest)
 _PAGE_REQUESTS = TypeAdapter(Page[PortalSourceRequest])
 _DELIVERY = TypeAdapter(PortalDelivery)
 _IMF_RESULT = TypeAdapter(ImfDeliveryResult)
+_IMF_RESULTS = TypeAdapter(list[ImfDeliveryResult])
 _DELIVERIES = TypeAdapter(list[PortalDelivery])
 _PAGE_REDELIVERIES = TypeAdapter(Page[RedeliveryRequest])
 _PAGE_ASSETS = TypeAdapter(Page[DownloadAsset])

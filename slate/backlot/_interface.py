@@ -130,6 +130,14 @@ class PortalClient(abc.ABC):
         """
 
     @abc.abstractmethod
+    def list_imf_deliveries(self, request_id: str) -> list[ImfDeliveryResult]:
+        """The IMF deliveries the portal accepted for a request (its SUCCESS answers), oldest first.
+
+        The answer to an IMF delivery carries no delivery id; this is how a vendor that lost its
+        record of an answer (a crash after the call) learns whether a CPL already went.
+        """
+
+    @abc.abstractmethod
     def get_delivery(self, delivery_id: str) -> PortalDelivery:
         """One delivery with its current QC outcome."""
 

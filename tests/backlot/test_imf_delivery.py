@@ -48,6 +48,9 @@ def test_a_complete_package_is_accepted_with_new_tracks_then_an_unchanged_one_re
     assert again.status == "ERROR"
     assert [e.split(":")[0] for e in again.errors] == ["STUDIO_UNMODIFIED_EXPECTED"] * 2
     assert {t.status for t in again.track_status} == {ImfTrackState.ERROR}
+    # the portal keeps the accepted answer (the refused one is not kept), readable by request
+    assert portal_client.list_imf_deliveries(av) == [first]
+    assert portal_client.list_deliveries(av) == []  # declared as IMF, not a file upload
 
 
 def test_a_cpl_must_go_to_all_its_requests_and_a_supplemental_must_follow_a_complete(

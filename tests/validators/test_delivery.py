@@ -104,6 +104,15 @@ def test_a_subtitle_file_for_an_audio_request() -> None:
     assert report.findings[0].evidence["category"] == "AUDIO"
 
 
+def test_an_imf_package_is_video_material_and_a_plain_zip_is_not() -> None:
+    av = request(source_type=SourceType.AV_MUXED, service=Service(type=ServiceType.MASTERING_CONFORM))
+    imf = {"format": "imf", "language": "en"}
+    assert check(av, version(file_name="master.zip", probe=imf)).findings == []
+    assert check(av, version(file_name="master.zip", probe={})).codes() == ["DELIVERY_FILE_KIND"]
+    audio = check(ver=version(file_name="master.zip", probe=imf))  # IMF is not audio material
+    assert audio.codes() == ["DELIVERY_FILE_KIND"]
+
+
 def test_a_wav_whose_probe_shows_video() -> None:
     probe = {"streams": [{"codec_type": "video"}, {"codec_type": "audio"}]}
     report = check(ver=version(probe=probe))

@@ -42,6 +42,8 @@ class _Title:
 
     last_cpl: Composition | None = None
     track_files: set[str] = field(default_factory=set)
+    #: Each SUCCESS answer, by request it went to: what a vendor asks after losing its record.
+    accepted: dict[str, list[ImfDeliveryResult]] = field(default_factory=dict)
 
 
 _TITLES: WeakKeyDictionary[Emulator, dict[str, _Title]] = WeakKeyDictionary()
@@ -135,21 +137,38 @@ def deliver_imf(body: ImfDelivery, emulator: Portal, caller: Caller) -> ImfDeliv
         )
         refusals = check_delivery(package, cpl.id, context)
         statuses = track_statuses(cpl, title.last_cpl)
+        result = ImfDeliveryResult(
+            cpl_id=cpl.id,
+            status="ERROR" if refusals else "SUCCESS",
+            errors=[f"{f.code}: {f.message}" for f in refusals],
+            track_status=[
+                ImfTrackStatus(
+                    request_id=r.request_id,
+                    track_id=r.track_id,
+                    status=ImfTrackState.ERROR
+                    if refusals
+                    else ImfTrackState(statuses[r.track_id].value.upper()),
+                )
+                for r in context.requests
+                if r.request_id in body.request_ids
+            ],
+        )
         if not refusals:
             title.last_cpl = cpl
             title.track_files |= package.pkl_asset_ids()
-    tracks = [
-        ImfTrackStatus(
-            request_id=r.request_id,
-            track_id=r.track_id,
-            status=ImfTrackState.ERROR if refusals else ImfTrackState(statuses[r.track_id].value.upper()),
-        )
-        for r in context.requests
-        if r.request_id in body.request_ids
-    ]
-    return ImfDeliveryResult(
-        cpl_id=cpl.id,
-        status="ERROR" if refusals else "SUCCESS",
-        errors=[f"{f.code}: {f.message}" for f in refusals],
-        track_status=tracks,
-    )
+            for request_id in body.request_ids:
+                title.accepted.setdefault(request_id, []).append(result)
+    return result
+
+
+@router.get(
+    "/requests/{request_id}/deliveries/imf",
+    response_model=list[ImfDeliveryResult],
+    summary="The IMF deliveries the portal accepted for a request (SUCCESS answers), oldest first",
+)
+def list_imf_deliveries(request_id: str, emulator: Portal, caller: Caller) -> list[ImfDeliveryResult]:
+    with emulator.session() as session:
+        movie = visible_request(session, caller, request_id).movie_id
+    with _LOCK:
+        title = _TITLES.get(emulator, {}).get(movie)
+        return list(title.accepted.get(request_id, [])) if title is not None else []
