@@ -38,6 +38,27 @@ class QCFinding(BaseModel):
     where: str
 
 
+class TimelineRow(BaseModel):
+    """One resource of an IMF composition, where it sits (segment, sequence) and its extent."""
+
+    segment: int
+    sequence: str
+    track_file_id: str
+    edit_rate: str
+    entry_point: int
+    duration: int
+
+
+class CompositionView(BaseModel):
+    """An IMF package's CPL as its QC report measured it: what the request page lays out."""
+
+    cpl_id: str
+    title: str
+    edit_rate: str
+    frames: int
+    rows: list[TimelineRow]
+
+
 class QCSummary(BaseModel):
     report_id: int
     version_id: int
@@ -46,6 +67,8 @@ class QCSummary(BaseModel):
     blocked: bool
     created_at: datetime
     findings: list[QCFinding]
+    #: The compositions of an IMF package (empty for any other file).
+    timeline: list[CompositionView] = []
 
 
 class DeliveryView(BaseModel):
@@ -119,7 +142,34 @@ def _qc(row: QCReportRow) -> QCSummary:
         blocked=row.blocked,
         created_at=row.created_at,
         findings=findings,
+        timeline=_timeline(row.report.get("measurements", {}).get("imf", [])),
     )
+
+
+def _timeline(compositions: list[dict[str, Any]]) -> list[CompositionView]:
+    """The report's IMF measurements (``slate.imf.summary``) as rows: segment, sequence, resource."""
+    return [
+        CompositionView(
+            cpl_id=str(cpl["cpl_id"]),
+            title=str(cpl.get("title") or ""),
+            edit_rate=str(cpl.get("edit_rate")),
+            frames=int(cpl.get("frames") or 0),
+            rows=[
+                TimelineRow(
+                    segment=number,
+                    sequence=str(sequence["kind"]),
+                    track_file_id=str(resource["track_file_id"]),
+                    edit_rate=str(resource["edit_rate"]),
+                    entry_point=int(resource["entry_point"] or 0),
+                    duration=int(resource["duration"] or 0),
+                )
+                for number, segment in enumerate(cpl.get("segments", []), start=1)
+                for sequence in segment.get("sequences", [])
+                for resource in sequence.get("resources", [])
+            ],
+        )
+        for cpl in compositions
+    ]
 
 
 def request_detail(session: Session, request_id: str) -> RequestDetail:

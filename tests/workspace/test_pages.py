@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from slate.people import ShareDownloadRow
-from slate.store import audit_trail, get_request
+from slate.store import AssetVersionRow, QCReportRow, audit_trail, get_request
+from tasks.qc import validate_file
+from tests.imf.builders import Track, make_audio_mxf, make_video_mxf, write_package
 from tests.workspace._season import STORY
 from tests.workspace.conftest import csrf_of
+from validators import QCContext
 
 CHIP = re.compile(r'data-request="(SR-\d+)" data-color="(\w+)"')
 
@@ -164,3 +172,44 @@ def test_metadata_is_frozen_once_accepted(make_client: Any) -> None:
         == 403
     )
     assert 'id="save-notes"' in client.get("/requests/SR-105").text
+
+
+def test_an_imf_versions_qc_report_lays_out_its_composition(
+    make_client: Any, app_parts: Any, tmp_path: Path
+) -> None:
+    """The request page shows the package's timeline (segments, sequences, resources) from its report."""
+    database = app_parts[0]
+    folder = tmp_path / "pkg"
+    write_package(
+        folder,
+        [
+            Track("MainImageSequence", make_video_mxf(tmp_path / "v.mxf", frames=48), (24, 1), intrinsic=48),
+            Track("MainAudioSequence", make_audio_mxf(tmp_path / "a.mxf", seconds=2), (48000, 1), 96000),
+        ],
+    )
+    archive = tmp_path / "master.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in folder.iterdir():
+            out.write(file, f"IMP/{file.name}")
+    report = validate_file(archive, None, QCContext(asset_type="av"), subject="master.zip")
+    with database.session() as session:
+        version_id = session.scalars(
+            select(AssetVersionRow.version_id).where(AssetVersionRow.request_id == "SR-101")
+        ).first()
+        session.add(
+            QCReportRow(
+                version_id=version_id,
+                request_id="SR-101",
+                profile=report.profile,
+                worst=None,
+                blocked=report.blocked,
+                report=report.model_dump(mode="json"),
+                created_at=datetime.now(UTC),
+            )
+        )
+    page = make_client("otto").get("/requests/SR-101").text
+    (composition,) = report.measurements["imf"]
+    assert f"CPL {composition['cpl_id']}" in page and "48 frames at 24" in page
+    rows = re.findall(r"<tr><td>1</td><td>(Main\w+)</td><td><code>urn:uuid:[0-9a-f-]+</code></td>", page)
+    assert rows == ["MainImageSequence", "MainAudioSequence"]
+    assert "<td>48000</td><td>0</td><td>96000</td>" in page  # the audio resource at its own rate
